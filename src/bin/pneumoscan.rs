@@ -1,0 +1,323 @@
+//! The `pneumoscan` command line: classify files, evaluate a labelled folder.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use pneumoscan::{Classifier, Prediction, bundled, metrics};
+use serde::Serialize;
+
+/// Pneumonia classifier for chest X-rays. Not for clinical use.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// Model card (model.json) to use instead of the built-in model; the ONNX file it
+    /// names is read from beside it.
+    #[arg(long, global = true, env = "PNEUMOSCAN_MODEL", value_name = "PATH")]
+    model: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Classify image files: a prediction and probability, a refusal, or an error for each.
+    Classify {
+        /// Print a JSON array, one object per file, in input order.
+        #[arg(long)]
+        json: bool,
+        /// Image files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Evaluate the model on a folder holding NORMAL/ and PNEUMONIA/.
+    Eval {
+        /// Folder with NORMAL/ and PNEUMONIA/ sub-folders.
+        dir: PathBuf,
+        /// Only the files listed in this text file, one `LABEL/name` per line.
+        #[arg(long, value_name = "FILE")]
+        list: Option<PathBuf>,
+        /// Print the metrics as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("pneumoscan: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    let classifier = bundled::load(cli.model.as_deref()).map_err(|e| e.to_string())?;
+    match cli.command {
+        Command::Classify { json, files } => Ok(classify(&classifier, &files, json)),
+        Command::Eval { dir, list, json } => eval(&classifier, &dir, list.as_deref(), json),
+    }
+}
+
+/// One line of `classify --json`.
+#[derive(Debug, Serialize)]
+struct FileReport {
+    file: String,
+    status: &'static str,
+    prediction: Option<&'static str>,
+    probability: Option<f64>,
+    threshold: Option<f64>,
+    message: Option<String>,
+}
+
+impl FileReport {
+    fn new(file: &Path, result: &Result<Prediction, String>) -> Self {
+        let file = file.display().to_string();
+        match result {
+            Ok(p) => match &p.refusal {
+                None => FileReport {
+                    file,
+                    status: "ok",
+                    prediction: Some(p.label.as_str()),
+                    probability: Some(p.probability),
+                    threshold: Some(p.threshold),
+                    message: None,
+                },
+                Some(refusal) => FileReport {
+                    file,
+                    status: "refused",
+                    prediction: None,
+                    probability: None,
+                    threshold: None,
+                    message: Some(refusal.to_string()),
+                },
+            },
+            Err(e) => FileReport {
+                file,
+                status: "error",
+                prediction: None,
+                probability: None,
+                threshold: None,
+                message: Some(e.clone()),
+            },
+        }
+    }
+
+    fn human(&self) -> String {
+        match (
+            self.prediction,
+            self.probability,
+            self.threshold,
+            &self.message,
+        ) {
+            (Some(label), Some(p), Some(t), _) => {
+                format!(
+                    "{}: {label} (probability of pneumonia {p:.3}, threshold {t:.3})",
+                    self.file
+                )
+            }
+            (_, _, _, Some(message)) => format!("{}: {} — {message}", self.file, self.status),
+            _ => format!("{}: {}", self.file, self.status),
+        }
+    }
+}
+
+fn classify(classifier: &Classifier, files: &[PathBuf], json: bool) -> ExitCode {
+    let results = classify_all(classifier, files);
+    let reports: Vec<FileReport> = files
+        .iter()
+        .zip(&results)
+        .map(|(f, r)| FileReport::new(f, r))
+        .collect();
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&reports).expect("reports serialise")
+        );
+    } else {
+        for report in &reports {
+            println!("{}", report.human());
+        }
+        println!("{}", classifier.card().not_for_clinical_use);
+    }
+    if reports.iter().any(|r| r.status == "error") {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Reads and classifies every file on all cores, keeping input order, with a progress
+/// bar on stderr when it is a terminal.
+/// Errors are the messages shown to the user.
+fn classify_all(classifier: &Classifier, files: &[PathBuf]) -> Vec<Result<Prediction, String>> {
+    let bar = progress_bar(files.len());
+    let next = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<Result<Prediction, String>>>> =
+        files.iter().map(|_| Mutex::new(None)).collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = files.get(i) else { break };
+                    let result = std::fs::read(path)
+                        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                        .and_then(|bytes| classifier.classify(&bytes).map_err(|e| e.to_string()));
+                    *results[i].lock().expect("no worker panics") = Some(result);
+                    bar.inc(1);
+                }
+            });
+        }
+    });
+    bar.finish_and_clear();
+    results
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .expect("no worker panics")
+                .expect("every file visited")
+        })
+        .collect()
+}
+
+fn progress_bar(len: usize) -> ProgressBar {
+    let target = if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(len as u64), target);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} files {elapsed} (eta {eta})")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// `eval --json`: the metrics plus how many images the gate refuses.
+#[derive(Debug, Serialize)]
+struct EvalReport {
+    #[serde(flatten)]
+    metrics: metrics::Metrics,
+    refused: usize,
+    errors: usize,
+    threshold: f64,
+}
+
+fn eval(
+    classifier: &Classifier,
+    dir: &Path,
+    list: Option<&Path>,
+    json: bool,
+) -> Result<ExitCode, String> {
+    let items = eval_items(dir, list)?;
+    let files: Vec<PathBuf> = items.iter().map(|(path, _)| path.clone()).collect();
+    let results = classify_all(classifier, &files);
+    let mut samples = Vec::new();
+    let (mut refused, mut errors) = (0, 0);
+    for ((path, positive), result) in items.iter().zip(&results) {
+        match result {
+            Ok(p) => {
+                samples.push((*positive, p.probability));
+                refused += usize::from(p.refusal.is_some());
+            }
+            Err(e) => {
+                errors += 1;
+                eprintln!("{}: error — {e}", path.display());
+            }
+        }
+    }
+    let threshold = classifier.card().threshold.probability;
+    let report = EvalReport {
+        metrics: metrics::compute(&samples, threshold),
+        refused,
+        errors,
+        threshold,
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("report serialises")
+        );
+    } else {
+        let m = &report.metrics;
+        println!(
+            "images       {} ({} errors, {} refused by the gate)",
+            m.n, errors, refused
+        );
+        println!("threshold    {threshold:.4}");
+        println!("accuracy     {:.4}", m.accuracy);
+        println!("sensitivity  {:.4}", m.sensitivity);
+        println!("specificity  {:.4}", m.specificity);
+        println!("precision    {:.4}", m.precision);
+        println!("F1           {:.4}", m.f1);
+        println!("AUC          {:.4}", m.auc);
+        println!(
+            "confusion    true PNEUMONIA: {} called PNEUMONIA, {} called NORMAL",
+            m.tp, m.fn_
+        );
+        println!(
+            "             true NORMAL:    {} called PNEUMONIA, {} called NORMAL",
+            m.fp, m.tn
+        );
+    }
+    Ok(if errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// (path, is PNEUMONIA) for the files to evaluate, in a stable order.
+fn eval_items(dir: &Path, list: Option<&Path>) -> Result<Vec<(PathBuf, bool)>, String> {
+    let labels = ["NORMAL", "PNEUMONIA"];
+    let mut items = Vec::new();
+    if let Some(list) = list {
+        let text = std::fs::read_to_string(list)
+            .map_err(|e| format!("cannot read --list {}: {e}", list.display()))?;
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let label = line.split('/').next().unwrap_or_default();
+            if !labels.contains(&label) {
+                return Err(format!(
+                    "--list {}: line {line:?} must start with NORMAL/ or PNEUMONIA/",
+                    list.display()
+                ));
+            }
+            items.push((dir.join(line), label == "PNEUMONIA"));
+        }
+    } else {
+        for label in labels {
+            let folder = dir.join(label);
+            let entries = std::fs::read_dir(&folder)
+                .map_err(|e| format!("cannot read folder {}: {e}", folder.display()))?;
+            let mut paths: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|p| {
+                    p.is_file()
+                        && !p
+                            .file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
+                .collect();
+            paths.sort();
+            items.extend(paths.into_iter().map(|p| (p, label == "PNEUMONIA")));
+        }
+    }
+    if items.is_empty() {
+        return Err(format!("no images found under {}", dir.display()));
+    }
+    Ok(items)
+}

@@ -1,0 +1,140 @@
+//! The model card (`model/model.json`): the single source of truth shared by the
+//! training pipeline and every front end. Preprocessing, labels, the decision threshold
+//! and the gate's limits are read from here, never hard-coded a second time.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+/// The parts of `model.json` that inference needs. Unknown fields (metrics, citation,
+/// training details) are kept in [`ModelCard::raw`] for front ends that display them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelCard {
+    /// Model name, e.g. `pneumoscan-pneumonia`.
+    pub name: String,
+    /// Model version; changes whenever the weights change.
+    pub version: String,
+    /// The ONNX file this card describes.
+    pub onnx: OnnxFile,
+    /// How an image becomes the model's input tensor.
+    pub preprocess: Preprocess,
+    /// Class names, index 0 is the negative class (`NORMAL`), index 1 the positive.
+    pub labels: [String; 2],
+    /// The decision threshold on the pneumonia probability.
+    pub threshold: Threshold,
+    /// Limits of the out-of-distribution gate.
+    pub gate: GateParams,
+    /// "Not for clinical use" statement shown by every front end.
+    pub not_for_clinical_use: String,
+    /// The whole card as written by training, for display.
+    #[serde(skip)]
+    pub raw: serde_json::Value,
+}
+
+/// The ONNX file's name (relative to the card) and its expected digest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OnnxFile {
+    /// File name beside `model.json`.
+    pub file: String,
+    /// Lower-case hex sha256 of the file; loading refuses any other bytes.
+    pub sha256: String,
+}
+
+/// Preprocessing facts, as used in training (`training/data.py`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Preprocess {
+    /// Name of the ONNX input.
+    pub input_name: String,
+    /// Input shape, `[1, 1, height, width]`.
+    pub input_shape: [usize; 4],
+    /// Weights of R, G, B in the grey conversion.
+    pub grey_weights: [f32; 3],
+    /// Resize rule: the whole image is squashed to the input size, no crop.
+    pub resize: Resize,
+    /// Mean subtracted from grey values in [0, 1].
+    pub mean: f32,
+    /// Standard deviation the centred values are divided by.
+    pub std: f32,
+}
+
+/// How the image is resized to the model's input.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Resize {
+    /// Only `squash` (ignore the aspect ratio, as the training copies were made).
+    pub mode: String,
+    /// Target width in pixels.
+    pub width: u32,
+    /// Target height in pixels.
+    pub height: u32,
+    /// Only `triangle` (bilinear, antialiased when shrinking).
+    pub filter: String,
+}
+
+/// The decision threshold and how it was chosen.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Threshold {
+    /// Pneumonia probability at or above which the label is the positive class.
+    pub probability: f64,
+    /// The rule that chose it, in words.
+    pub rule: String,
+}
+
+/// Limits of the out-of-distribution gate (see [`crate::gate`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GateParams {
+    /// Largest mean channel difference accepted; X-rays are grey.
+    pub max_colourfulness: f32,
+    /// Smallest grey standard deviation accepted; blank images carry no anatomy.
+    pub min_grey_std: f32,
+    /// Largest feature-space distance (the model's `ood` output) accepted.
+    pub max_ood_score: f32,
+}
+
+impl ModelCard {
+    /// Parses and checks a model card.
+    pub fn from_json(json: &str) -> Result<Self, Error> {
+        let raw: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| Error::ModelCard(e.to_string()))?;
+        let mut card: ModelCard =
+            serde_json::from_value(raw.clone()).map_err(|e| Error::ModelCard(e.to_string()))?;
+        card.raw = raw;
+        card.validate()?;
+        Ok(card)
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        let p = &self.preprocess;
+        let [n, c, h, w] = p.input_shape;
+        if n != 1 || c != 1 || h == 0 || w == 0 {
+            return Err(Error::ModelCard(format!(
+                "input_shape must be [1, 1, H, W], found {:?}",
+                p.input_shape
+            )));
+        }
+        if p.resize.mode != "squash" || p.resize.filter != "triangle" {
+            return Err(Error::ModelCard(format!(
+                "unsupported resize rule {} / {}",
+                p.resize.mode, p.resize.filter
+            )));
+        }
+        if (p.resize.width as usize, p.resize.height as usize) != (w, h) {
+            return Err(Error::ModelCard(
+                "resize size differs from the input shape".into(),
+            ));
+        }
+        if !(p.std.is_finite() && p.std > 0.0 && p.mean.is_finite()) {
+            return Err(Error::ModelCard(
+                "mean and std must be finite, std > 0".into(),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.threshold.probability) {
+            return Err(Error::ModelCard("threshold must be a probability".into()));
+        }
+        Ok(())
+    }
+
+    /// Model input height and width.
+    pub fn input_size(&self) -> (u32, u32) {
+        (self.preprocess.resize.height, self.preprocess.resize.width)
+    }
+}

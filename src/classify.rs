@@ -1,0 +1,170 @@
+//! The pipeline every front end calls: bytes → decode → grey → resize and normalise →
+//! model → gate and decision, with timings.
+
+use serde::Serialize;
+use web_time::Instant;
+
+use crate::card::ModelCard;
+use crate::error::Error;
+use crate::gate::{self, GateScores, Refusal};
+use crate::heatmap::Heatmap;
+use crate::model::Model;
+use crate::{input, preprocess};
+
+/// A model card and its loaded model: build once, classify many files.
+pub struct Classifier {
+    card: ModelCard,
+    model: Model,
+}
+
+/// Which side of the threshold the probability fell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Label {
+    /// Below the threshold.
+    Normal,
+    /// At or above the threshold.
+    Pneumonia,
+}
+
+impl Label {
+    /// The label as written in the model card and every output (`NORMAL`, `PNEUMONIA`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::Normal => "NORMAL",
+            Label::Pneumonia => "PNEUMONIA",
+        }
+    }
+}
+
+/// Milliseconds spent in each stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Timings {
+    /// Format sniffing and decoding.
+    pub decode_ms: f64,
+    /// Grey conversion, resize and normalisation.
+    pub preprocess_ms: f64,
+    /// The model run.
+    pub inference_ms: f64,
+    /// All of it.
+    pub total_ms: f64,
+}
+
+/// Facts about the decoded file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImageInfo {
+    /// Format name, e.g. `JPEG`.
+    pub format: &'static str,
+    /// Width after EXIF orientation.
+    pub width: u32,
+    /// Height after EXIF orientation.
+    pub height: u32,
+}
+
+/// Everything the model says about one image.
+///
+/// The model's output is always present, also for an image the gate refuses (so that
+/// evaluation sees every prediction); front ends show [`Prediction::refusal`] instead of
+/// the label when there is one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Prediction {
+    /// The label the threshold gives.
+    pub label: Label,
+    /// Pneumonia probability, sigmoid of the logit.
+    pub probability: f64,
+    /// The card's decision threshold.
+    pub threshold: f64,
+    /// The model's logit.
+    pub logit: f32,
+    /// Why the gate refused the image; `None` when it is accepted.
+    pub refusal: Option<Refusal>,
+    /// The gate's measurements.
+    pub gate: GateScores,
+    /// Where the network found evidence.
+    pub heatmap: Heatmap,
+    /// The decoded file.
+    pub image: ImageInfo,
+    /// Things worth telling the user that did not stop classification.
+    pub warnings: Vec<String>,
+    /// Time per stage.
+    pub timings: Timings,
+}
+
+impl Classifier {
+    /// Loads a model from its card (JSON text) and ONNX bytes.
+    pub fn new(card_json: &str, onnx: &[u8]) -> Result<Self, Error> {
+        let card = ModelCard::from_json(card_json)?;
+        let model = Model::load(&card, onnx)?;
+        Ok(Classifier { card, model })
+    }
+
+    /// The model card in use.
+    pub fn card(&self) -> &ModelCard {
+        &self.card
+    }
+
+    /// Classifies one image file held in memory.
+    pub fn classify(&self, bytes: &[u8]) -> Result<Prediction, Error> {
+        let start = Instant::now();
+        let decoded = input::decode(bytes)?;
+        let decoded_at = Instant::now();
+
+        let params = &self.card.preprocess;
+        let image = ImageInfo {
+            format: decoded.format,
+            width: decoded.image.width(),
+            height: decoded.image.height(),
+        };
+        let mut warnings = Vec::new();
+        if decoded.rotated {
+            warnings.push("turned upright using the file's EXIF orientation".to_string());
+        }
+        let grey = preprocess::to_grey(&decoded.image, params.grey_weights);
+        drop(decoded);
+        let input = preprocess::to_model_input(&grey.image, params);
+        drop(grey.image);
+        let preprocessed_at = Instant::now();
+
+        let output = self.model.run(input.values)?;
+        let inferred_at = Instant::now();
+
+        let gate = GateScores {
+            colourfulness: grey.colourfulness,
+            grey_std: input.grey_std,
+            ood_score: output.ood_score,
+        };
+        let probability = sigmoid(f64::from(output.logit));
+        let threshold = self.card.threshold.probability;
+        let label = if probability >= threshold {
+            Label::Pneumonia
+        } else {
+            Label::Normal
+        };
+        let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1000.0;
+        Ok(Prediction {
+            label,
+            probability,
+            threshold,
+            logit: output.logit,
+            refusal: gate::check(&self.card.gate, &gate),
+            gate,
+            heatmap: Heatmap {
+                width: output.cam_width,
+                height: output.cam_height,
+                logits: output.cam,
+            },
+            image,
+            warnings,
+            timings: Timings {
+                decode_ms: ms(start, decoded_at),
+                preprocess_ms: ms(decoded_at, preprocessed_at),
+                inference_ms: ms(preprocessed_at, inferred_at),
+                total_ms: ms(start, Instant::now()),
+            },
+        })
+    }
+}
+
+fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
