@@ -86,8 +86,10 @@ pub struct GateParams {
     pub max_colourfulness: f32,
     /// Smallest grey standard deviation accepted; blank images carry no anatomy.
     pub min_grey_std: f32,
-    /// Largest feature-space distance (the model's `ood` output) accepted.
-    pub max_ood_score: f32,
+    /// Largest `ood_features` output accepted.
+    pub max_features_score: f32,
+    /// Largest `ood_layout` output accepted.
+    pub max_layout_score: f32,
 }
 
 impl ModelCard {

@@ -131,7 +131,8 @@ impl Classifier {
         let gate = GateScores {
             colourfulness: grey.colourfulness,
             grey_std: input.grey_std,
-            ood_score: output.ood_score,
+            features_score: output.features_score,
+            layout_score: output.layout_score,
         };
         let probability = sigmoid(f64::from(output.logit));
         let threshold = self.card.threshold.probability;

@@ -1,11 +1,17 @@
 //! The out-of-distribution gate: "is this a chest X-ray at all?"
 //!
-//! Three checks, each with its own plain-words reason, limits from the model card:
-//! colour (X-rays are grey), contrast (a blank image shows no anatomy), and the
-//! distance of the image's CNN features from those of the training X-rays (the model's
-//! `ood` output, a squared Mahalanobis distance), which refuses photos, documents,
-//! screenshots and noise. The first two need only pixels; the third comes free with the
-//! same model run that classifies the image.
+//! Four checks, each with a plain-words reason and limits from the model card:
+//! - colour: X-rays are grey;
+//! - contrast: a blank image shows no anatomy;
+//! - features: every conv block's channel means, compared with the training X-rays'
+//!   (a Mahalanobis distance, the model's `ood_features` output): refuses photos,
+//!   documents, textures, noise;
+//! - layout: the image's 16x16 thumbnail, compared with the training X-rays'
+//!   (the `ood_layout` output): refuses pictures whose dark and bright regions do not
+//!   lie where a frontal chest X-ray has them.
+//!
+//! The first two need only pixels; the last two come with the model run that classifies
+//! the image, at no extra cost. All limits were set on X-rays only (`training/train.py`).
 
 use serde::Serialize;
 
@@ -18,8 +24,10 @@ pub struct GateScores {
     pub colourfulness: f32,
     /// Standard deviation of the grey image at the model's input size, in [0, 1].
     pub grey_std: f32,
-    /// Squared Mahalanobis distance of the image's features from the training X-rays.
-    pub ood_score: f32,
+    /// Distance of the image's CNN features from the training X-rays'.
+    pub features_score: f32,
+    /// Distance of the image's coarse layout from the training X-rays'.
+    pub layout_score: f32,
 }
 
 /// Why the gate refused an image.
@@ -40,10 +48,17 @@ pub enum Refusal {
         /// Smallest accepted.
         limit: f32,
     },
-    /// Features unlike any training X-ray.
-    NotChestXray {
+    /// Content (textures, shapes) unlike any training X-ray.
+    UnlikeXrayContent {
         /// Measured distance.
-        ood_score: f32,
+        score: f32,
+        /// Largest accepted.
+        limit: f32,
+    },
+    /// Bright and dark regions not where a frontal chest X-ray has them.
+    UnlikeXrayLayout {
+        /// Measured distance.
+        score: f32,
         /// Largest accepted.
         limit: f32,
     },
@@ -57,37 +72,49 @@ impl std::fmt::Display for Refusal {
                 limit,
             } => write!(
                 f,
-                "not a chest X-ray: this is a colour image (colour {colourfulness:.3}, X-rays are grey: limit {limit:.3})"
+                "not a chest X-ray: this is a colour image (colour {colourfulness:.3}; X-rays are grey, limit {limit:.3})"
             ),
             Refusal::Blank { grey_std, limit } => write!(
                 f,
                 "not a chest X-ray: the image is nearly blank (contrast {grey_std:.3}, at least {limit:.3} needed)"
             ),
-            Refusal::NotChestXray { ood_score, limit } => write!(
+            Refusal::UnlikeXrayContent { score, limit } => write!(
                 f,
-                "not a chest X-ray: the image does not look like the frontal chest X-rays the model knows \
-                 (distance {ood_score:.0}, limit {limit:.0})"
+                "not a chest X-ray: its content does not look like the frontal chest X-rays the model knows \
+                 (distance {score:.0}, limit {limit:.0})"
+            ),
+            Refusal::UnlikeXrayLayout { score, limit } => write!(
+                f,
+                "not a chest X-ray: its layout does not match a frontal chest X-ray \
+                 (distance {score:.0}, limit {limit:.0})"
             ),
         }
     }
 }
 
-/// Applies the card's limits; `None` means the image is accepted.
+/// Applies the card's limits; `None` means the image is accepted. NaN scores are refused.
 pub fn check(params: &GateParams, scores: &GateScores) -> Option<Refusal> {
-    if !(scores.colourfulness <= params.max_colourfulness) {
+    let above = |value: f32, max: f32| value.is_nan() || value > max;
+    let below = |value: f32, min: f32| value.is_nan() || value < min;
+    if above(scores.colourfulness, params.max_colourfulness) {
         Some(Refusal::Colour {
             colourfulness: scores.colourfulness,
             limit: params.max_colourfulness,
         })
-    } else if !(scores.grey_std >= params.min_grey_std) {
+    } else if below(scores.grey_std, params.min_grey_std) {
         Some(Refusal::Blank {
             grey_std: scores.grey_std,
             limit: params.min_grey_std,
         })
-    } else if !(scores.ood_score <= params.max_ood_score) {
-        Some(Refusal::NotChestXray {
-            ood_score: scores.ood_score,
-            limit: params.max_ood_score,
+    } else if above(scores.features_score, params.max_features_score) {
+        Some(Refusal::UnlikeXrayContent {
+            score: scores.features_score,
+            limit: params.max_features_score,
+        })
+    } else if above(scores.layout_score, params.max_layout_score) {
+        Some(Refusal::UnlikeXrayLayout {
+            score: scores.layout_score,
+            limit: params.max_layout_score,
         })
     } else {
         None
@@ -101,40 +128,53 @@ mod tests {
     const PARAMS: GateParams = GateParams {
         max_colourfulness: 0.05,
         min_grey_std: 0.05,
-        max_ood_score: 300.0,
+        max_features_score: 300.0,
+        max_layout_score: 1000.0,
     };
 
-    fn scores(colourfulness: f32, grey_std: f32, ood_score: f32) -> GateScores {
+    fn scores(
+        colourfulness: f32,
+        grey_std: f32,
+        features_score: f32,
+        layout_score: f32,
+    ) -> GateScores {
         GateScores {
             colourfulness,
             grey_std,
-            ood_score,
+            features_score,
+            layout_score,
         }
     }
 
     #[test]
     fn accepts_within_limits() {
-        assert_eq!(check(&PARAMS, &scores(0.0, 0.2, 120.0)), None);
+        assert_eq!(check(&PARAMS, &scores(0.0, 0.2, 120.0, 500.0)), None);
     }
 
     #[test]
     fn refuses_each_reason_in_order() {
+        let refusal = |s| check(&PARAMS, &s);
         assert!(matches!(
-            check(&PARAMS, &scores(0.2, 0.0, 1e6)),
+            refusal(scores(0.2, 0.0, 1e6, 1e6)),
             Some(Refusal::Colour { .. })
         ));
         assert!(matches!(
-            check(&PARAMS, &scores(0.0, 0.01, 1e6)),
+            refusal(scores(0.0, 0.01, 1e6, 1e6)),
             Some(Refusal::Blank { .. })
         ));
         assert!(matches!(
-            check(&PARAMS, &scores(0.0, 0.2, 301.0)),
-            Some(Refusal::NotChestXray { .. })
+            refusal(scores(0.0, 0.2, 301.0, 1e6)),
+            Some(Refusal::UnlikeXrayContent { .. })
+        ));
+        assert!(matches!(
+            refusal(scores(0.0, 0.2, 1.0, 1001.0)),
+            Some(Refusal::UnlikeXrayLayout { .. })
         ));
     }
 
     #[test]
     fn nan_scores_are_refused() {
-        assert!(check(&PARAMS, &scores(0.0, 0.2, f32::NAN)).is_some());
+        assert!(check(&PARAMS, &scores(0.0, 0.2, f32::NAN, 1.0)).is_some());
+        assert!(check(&PARAMS, &scores(0.0, 0.2, 1.0, f32::NAN)).is_some());
     }
 }

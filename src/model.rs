@@ -14,7 +14,7 @@ pub struct Model {
     input_shape: [usize; 4],
 }
 
-/// The model's three outputs for one image.
+/// The model's four outputs for one image.
 #[derive(Debug, Clone)]
 pub struct ModelOutput {
     /// Pneumonia logit; probability = sigmoid(logit).
@@ -25,8 +25,10 @@ pub struct ModelOutput {
     pub cam_width: usize,
     /// Height of the activation map.
     pub cam_height: usize,
-    /// Squared Mahalanobis distance of the pooled features from the training images.
-    pub ood_score: f32,
+    /// Gate score: distance of every block's channel means from the training X-rays'.
+    pub features_score: f32,
+    /// Gate score: distance of the 16x16 thumbnail from the training X-rays'.
+    pub layout_score: f32,
 }
 
 impl Model {
@@ -54,9 +56,9 @@ impl Model {
         let failed = |e: TractError| Error::Inference(format!("{e:#}"));
         let input = Tensor::from_shape(&self.input_shape, &values).map_err(failed)?;
         let outputs = self.plan.run(tvec!(input.into())).map_err(failed)?;
-        if outputs.len() != 3 {
+        if outputs.len() != 4 {
             return Err(Error::Inference(format!(
-                "expected 3 outputs (logit, cam, ood), found {}",
+                "expected 4 outputs (logit, cam, ood_features, ood_layout), found {}",
                 outputs.len()
             )));
         }
@@ -84,7 +86,8 @@ impl Model {
             cam: values(cam)?,
             cam_width,
             cam_height,
-            ood_score: scalar(&outputs[2])?,
+            features_score: scalar(&outputs[2])?,
+            layout_score: scalar(&outputs[3])?,
         })
     }
 }

@@ -189,16 +189,19 @@ fn crc32(bytes: &[u8]) -> u32 {
     !crc
 }
 
-/// A PNG whose header claims `width` x `height` (a decompression bomb's calling card).
+/// A PNG whose header claims `width` x `height` (a decompression bomb's calling card),
+/// followed by an empty IDAT and IEND.
 fn png_header_only(width: u32, height: u32) -> Vec<u8> {
     let mut ihdr = b"IHDR".to_vec();
     ihdr.extend_from_slice(&width.to_be_bytes());
     ihdr.extend_from_slice(&height.to_be_bytes());
     ihdr.extend_from_slice(&[8, 0, 0, 0, 0]); // 8-bit grey
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend_from_slice(&13u32.to_be_bytes());
-    png.extend_from_slice(&ihdr);
-    png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+    for chunk in [ihdr, b"IDAT".to_vec(), b"IEND".to_vec()] {
+        png.extend_from_slice(&(chunk.len() as u32 - 4).to_be_bytes());
+        png.extend_from_slice(&chunk);
+        png.extend_from_slice(&crc32(&chunk).to_be_bytes());
+    }
     png
 }
 

@@ -97,3 +97,23 @@ def colourfulness(path: Path) -> float:
         (np.abs(rgb[..., 0] - rgb[..., 1]) + np.abs(rgb[..., 1] - rgb[..., 2]) + np.abs(rgb[..., 0] - rgb[..., 2])).mean()
         / 3.0
     )
+
+
+def synthetic_pattern(name: str, size: int = 224) -> np.ndarray:
+    """Integer-defined grey test pictures, drawn identically by tests/parity.rs, so that
+    Rust and Python see bit-identical pixels (no JPEG decoder in between)."""
+    y, x = np.mgrid[0:size, 0:size].astype(np.int64)
+    if name == "diagonal":
+        v = (x + y) * 255 // (2 * (size - 1))
+    elif name == "rings":
+        v = ((x - size // 2) ** 2 + (y - size // 2) ** 2) // 50 % 256
+    elif name == "lungs":
+        left = (x - 70) ** 2 * 4900 + (y - 110) ** 2 * 1600 <= 1600 * 4900
+        right = (x - 154) ** 2 * 4900 + (y - 110) ** 2 * 1600 <= 1600 * 4900
+        v = np.where(left | right, 60 + (y % 16), 190 + (x % 32))
+    else:
+        raise ValueError(name)
+    return v.astype(np.uint8)
+
+
+SYNTHETIC_PATTERNS = ("diagonal", "rings", "lungs")

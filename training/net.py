@@ -9,6 +9,7 @@ exact: the mean of the CAM equals the logit.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 # (out channels, stride) per block; input is 1 x 224 x 224, output 128 x 14 x 14.
@@ -43,35 +44,72 @@ class PneumoNet(nn.Module):
         pooled = self.features(x).mean((2, 3))
         return self.head(self.dropout(pooled)).squeeze(1)
 
-    def pooled(self, x: torch.Tensor) -> torch.Tensor:
-        return self.features(x).mean((2, 3))
+    def gate_features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Logits, every block's channel means (concatenated), and the 14x14 input layout."""
+        means, maps = [], x
+        for block in self.features:
+            maps = block(maps)
+            means.append(maps.mean((2, 3)))
+        return self.head(means[-1]).squeeze(1), torch.cat(means, 1), layout(x)
+
+
+def layout(x: torch.Tensor) -> torch.Tensor:
+    """The input averaged down to a 14x14 thumbnail (16x16 blocks), flattened: the image's coarse layout."""
+    return F.avg_pool2d(x, 16).flatten(1)
+
+
+class Gaussian(nn.Module):
+    """Squared Mahalanobis distance from a probabilistic-PCA Gaussian (Tipping & Bishop 1999).
+
+    The top-k principal directions V (d x k, smaller than the d x d precision matrix, which
+    keeps the ONNX small) carry their own variances lambda; the other d - k directions
+    share one variance sigma^2 (inv_residual = 1/sigma^2, 0 when k = d):
+        c = f - mean,  z = c V,  d^2 = sum_i z_i^2 / lambda_i + (|c|^2 - |z|^2) / sigma^2
+    """
+
+    def __init__(self, mean: torch.Tensor, directions: torch.Tensor, inv_variances: torch.Tensor, inv_residual: float):
+        super().__init__()
+        self.register_buffer("mean", mean.reshape(1, -1).clone())
+        self.register_buffer("directions", directions.clone())
+        self.register_buffer("inv_variances", inv_variances.reshape(1, -1).clone())
+        self.register_buffer("inv_residual", torch.tensor([[inv_residual]]))
+
+    def forward(self, f: torch.Tensor) -> torch.Tensor:
+        centred = f - self.mean
+        z = centred @ self.directions
+        inside = (z * z * self.inv_variances).sum(1, keepdim=True)
+        outside = ((centred * centred).sum(1, keepdim=True) - (z * z).sum(1, keepdim=True)).clamp_min(0)
+        return inside + outside * self.inv_residual
 
 
 class Exported(nn.Module):
-    """What ships: logit, class activation map and the gate's feature distance.
+    """What ships: logit, class activation map and the gate's two distances.
 
     Outputs, for a batch of one 1 x 224 x 224 normalised image:
-      logit (1, 1)       pneumonia logit; probability = sigmoid(logit)
-      cam   (1, 1, h, w) class activation map in logit units; mean(cam) == logit
-      ood   (1, 1)       squared Mahalanobis distance of the pooled features from the
-                         training distribution (the out-of-distribution gate's score)
+      logit         (1, 1)       pneumonia logit; probability = sigmoid(logit)
+      cam           (1, 1, h, w) class activation map in logit units; mean(cam) == logit
+      ood_features  (1, 1)       squared Mahalanobis distance of every block's channel means
+                                 from the training X-rays' (texture and content)
+      ood_layout    (1, 1)       squared Mahalanobis distance of the 14x14 thumbnail from the
+                                 training X-rays' (where dark and bright regions lie)
     """
 
-    def __init__(self, net: PneumoNet, feature_mean: torch.Tensor, whitening: torch.Tensor):
+    def __init__(self, net: PneumoNet, features_gate: Gaussian, layout_gate: Gaussian):
         super().__init__()
-        self.features = net.features
+        self.blocks = net.features
         self.register_buffer("weight", net.head.weight.detach().reshape(1, -1, 1, 1).clone())
         self.register_buffer("bias", net.head.bias.detach().reshape(1, 1, 1, 1).clone())
-        self.register_buffer("feature_mean", feature_mean.reshape(1, -1).clone())
-        self.register_buffer("whitening", whitening.clone())
+        self.features_gate = features_gate
+        self.layout_gate = layout_gate
 
     def forward(self, x: torch.Tensor):
-        maps = self.features(x)
+        means, maps = [], x
+        for block in self.blocks:
+            maps = block(maps)
+            means.append(maps.mean((2, 3)))
         cam = (maps * self.weight).sum(1, keepdim=True) + self.bias
         logit = cam.mean((2, 3))
-        z = (maps.mean((2, 3)) - self.feature_mean) @ self.whitening
-        ood = (z * z).sum(1, keepdim=True)
-        return logit, cam, ood
+        return logit, cam, self.features_gate(torch.cat(means, 1)), self.layout_gate(layout(x))
 
 
 def count_macs(net: nn.Module, size: int) -> int:
