@@ -129,6 +129,12 @@ impl ModelCard {
                 "mean and std must be finite, std > 0".into(),
             ));
         }
+        if self.labels != ["NORMAL", "PNEUMONIA"] {
+            return Err(Error::ModelCard(format!(
+                "labels must be [\"NORMAL\", \"PNEUMONIA\"], found {:?}",
+                self.labels
+            )));
+        }
         if !(0.0..=1.0).contains(&self.threshold.probability) {
             return Err(Error::ModelCard("threshold must be a probability".into()));
         }
@@ -138,5 +144,41 @@ impl ModelCard {
     /// Model input height and width.
     pub fn input_size(&self) -> (u32, u32) {
         (self.preprocess.resize.height, self.preprocess.resize.width)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHIPPED: &str = include_str!("../model/model.json");
+
+    fn edited(edit: impl FnOnce(&mut serde_json::Value)) -> Result<ModelCard, Error> {
+        let mut json: serde_json::Value =
+            serde_json::from_str(SHIPPED).expect("shipped card is JSON");
+        edit(&mut json);
+        ModelCard::from_json(&json.to_string())
+    }
+
+    #[test]
+    fn shipped_card_is_valid() {
+        let card = ModelCard::from_json(SHIPPED).expect("valid");
+        assert_eq!(card.input_size(), (224, 224));
+        assert!(
+            card.not_for_clinical_use
+                .starts_with("Not for clinical use")
+        );
+    }
+
+    #[test]
+    fn inconsistent_cards_are_rejected() {
+        assert!(edited(|j| j["labels"] = serde_json::json!(["PNEUMONIA", "NORMAL"])).is_err());
+        assert!(edited(|j| j["preprocess"]["std"] = serde_json::json!(0.0)).is_err());
+        assert!(edited(|j| j["preprocess"]["resize"]["mode"] = serde_json::json!("crop")).is_err());
+        assert!(edited(|j| j["threshold"]["probability"] = serde_json::json!(1.5)).is_err());
+        assert!(matches!(
+            ModelCard::from_json("{"),
+            Err(Error::ModelCard(_))
+        ));
     }
 }
