@@ -27,6 +27,8 @@ pub mod preprocess;
 
 #[cfg(feature = "native")]
 pub mod bundled;
+#[cfg(feature = "native")]
+pub mod server;
 
 pub use card::ModelCard;
 pub use classify::{Classifier, ImageInfo, Label, Prediction, Timings};

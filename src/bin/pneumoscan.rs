@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use pneumoscan::{Classifier, Prediction, bundled, metrics};
+use pneumoscan::{Classifier, Prediction, bundled, metrics, server};
 use serde::Serialize;
 
 /// Pneumonia classifier for chest X-rays. Not for clinical use.
@@ -45,6 +45,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve `POST /predict` (multipart field `file`), `/healthz` and `/readyz` over HTTP.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "PNEUMOSCAN_HOST", default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// Port to listen on.
+        #[arg(long, env = "PORT", default_value_t = 8080)]
+        port: u16,
+        /// Largest upload accepted, in MiB (413 above).
+        #[arg(long, env = "PNEUMOSCAN_MAX_UPLOAD_MB", default_value_t = 20)]
+        max_upload_mb: usize,
+        /// Images classified at once; more requests are answered 503 with Retry-After
+        /// [default: twice the number of cores].
+        #[arg(long, env = "PNEUMOSCAN_MAX_CONCURRENT")]
+        max_concurrent: Option<usize>,
+        /// Seconds before a request is answered 408.
+        #[arg(long, env = "PNEUMOSCAN_TIMEOUT_S", default_value_t = 30)]
+        timeout_s: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -63,7 +82,42 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Classify { json, files } => Ok(classify(&classifier, &files, json)),
         Command::Eval { dir, list, json } => eval(&classifier, &dir, list.as_deref(), json),
+        Command::Serve {
+            host,
+            port,
+            max_upload_mb,
+            max_concurrent,
+            timeout_s,
+        } => {
+            let defaults = server::Limits::default();
+            let limits = server::Limits {
+                max_body_bytes: max_upload_mb * 1024 * 1024,
+                max_concurrent: max_concurrent.unwrap_or(defaults.max_concurrent),
+                request_timeout: std::time::Duration::from_secs(timeout_s),
+            };
+            serve(classifier, std::net::SocketAddr::new(host, port), &limits)
+        }
     }
+}
+
+fn serve(
+    classifier: Classifier,
+    addr: std::net::SocketAddr,
+    limits: &server::Limits,
+) -> Result<ExitCode, String> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime
+        .block_on(server::run(std::sync::Arc::new(classifier), addr, limits))
+        .map_err(|e| format!("cannot serve on {addr}: {e}"))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// One line of `classify --json`.
