@@ -74,14 +74,13 @@ async fn readyz(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(json!({ "status": "ready", "model": card.name, "version": card.version }))
 }
 
-/// The 200 answer: the old `{filename, prediction, probability}` contract and more.
+/// The 200 answer: the old `{filename, prediction, probability}` contract, plus the
+/// whole [`Prediction`] (threshold, heatmap, gate scores, timings, …).
 #[derive(Serialize)]
 struct Classified<'a> {
     filename: &'a str,
     status: &'static str,
     prediction: &'static str,
-    probability: f64,
-    threshold: f64,
     #[serde(flatten)]
     details: &'a Prediction,
 }
@@ -144,8 +143,6 @@ async fn predict(
                 filename: &filename,
                 status: "ok",
                 prediction: prediction.label.as_str(),
-                probability: prediction.probability,
-                threshold: prediction.threshold,
                 details: &prediction,
             })
             .into_response(),
