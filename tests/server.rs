@@ -23,6 +23,20 @@ fn start(limits: Limits) -> (tokio::runtime::Runtime, String) {
     (runtime, base)
 }
 
+/// `POST /predict` with `bytes` as the multipart field `field`, file name `name`.
+async fn post_file(base: &str, field: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let form = Form::new().part(
+        field.to_string(),
+        Part::bytes(bytes).file_name(name.to_string()),
+    );
+    reqwest::Client::new()
+        .post(format!("{base}/predict"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("request")
+}
+
 fn upload(
     runtime: &tokio::runtime::Runtime,
     base: &str,
@@ -31,16 +45,7 @@ fn upload(
     bytes: Vec<u8>,
 ) -> (u16, Value) {
     runtime.block_on(async {
-        let form = Form::new().part(
-            field.to_string(),
-            Part::bytes(bytes).file_name(name.to_string()),
-        );
-        let response = reqwest::Client::new()
-            .post(format!("{base}/predict"))
-            .multipart(form)
-            .send()
-            .await
-            .expect("request");
+        let response = post_file(base, field, name, bytes).await;
         let status = response.status().as_u16();
         (status, response.json().await.expect("JSON body"))
     })
@@ -139,13 +144,7 @@ fn saturated_server_answers_503_with_retry_after() {
         ..Limits::default()
     });
     runtime.block_on(async {
-        let form = Form::new().part("file", Part::bytes(vec![1, 2, 3]).file_name("x.png"));
-        let response = reqwest::Client::new()
-            .post(format!("{base}/predict"))
-            .multipart(form)
-            .send()
-            .await
-            .expect("request");
+        let response = post_file(&base, "file", "x.png", vec![1, 2, 3]).await;
         assert_eq!(response.status(), 503);
         assert_eq!(response.headers()["retry-after"], "1");
     });
