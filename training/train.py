@@ -171,13 +171,11 @@ def choose_threshold(labels: np.ndarray, probs: np.ndarray, min_sensitivity: flo
     """
     values = np.unique(probs)
     candidates = (values[:-1] + values[1:]) / 2
-    best, best_score = float(candidates[0]), -1.0
-    for t in candidates:
-        m = metrics(labels, probs, t)
-        score = m["sensitivity"] + m["specificity"]
-        if m["sensitivity"] >= min_sensitivity and score > best_score:
-            best, best_score = float(t), score
-    return best
+    called = probs[None, :] >= candidates[:, None]  # one row per candidate
+    sensitivity = (called & (labels == 1)).sum(1) / max((labels == 1).sum(), 1)
+    specificity = (~called & (labels == 0)).sum(1) / max((labels == 0).sum(), 1)
+    score = np.where(sensitivity >= min_sensitivity, sensitivity + specificity, -1.0)
+    return float(candidates[int(np.argmax(score))])
 
 
 def export_onnx(exported: Exported, path: Path):
