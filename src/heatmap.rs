@@ -3,10 +3,14 @@
 //! The model exports the CAM (Zhou et al. 2016) in logit units on a coarse grid; its
 //! mean is the image's logit. Front ends upsample [`Heatmap::intensity`] over the image.
 
-use serde::Serialize;
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 /// A coarse grid over the whole (squashed) image, row-major from the top-left.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// Serialises as `{width, height, logits, intensity}`, so that every front end (the
+/// browser, the server's JSON) shows the same [`Heatmap::intensity`] without
+/// recomputing it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Heatmap {
     /// Cells across.
     pub width: usize,
@@ -27,6 +31,17 @@ impl Heatmap {
     }
 }
 
+impl Serialize for Heatmap {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Heatmap", 4)?;
+        s.serialize_field("width", &self.width)?;
+        s.serialize_field("height", &self.height)?;
+        s.serialize_field("logits", &self.logits)?;
+        s.serialize_field("intensity", &self.intensity())?;
+        s.end()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,5 +54,19 @@ mod tests {
             logits: vec![0.0, 40.0],
         };
         assert_eq!(map.intensity(), vec![0.5, 1.0]);
+    }
+
+    #[test]
+    fn serialises_intensity_beside_logits() {
+        let map = Heatmap {
+            width: 1,
+            height: 1,
+            logits: vec![0.0],
+        };
+        let json = serde_json::to_value(&map).expect("serialises");
+        assert_eq!(
+            json,
+            serde_json::json!({"width": 1, "height": 1, "logits": [0.0], "intensity": [0.5]})
+        );
     }
 }

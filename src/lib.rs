@@ -29,6 +29,8 @@ pub mod preprocess;
 pub mod bundled;
 #[cfg(feature = "native")]
 pub mod server;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use card::ModelCard;
 pub use classify::{Classifier, ImageInfo, Label, Prediction, Timings};

@@ -1,0 +1,79 @@
+//! The browser front end: a thin wasm-bindgen wrapper around [`Classifier`].
+//!
+//! JavaScript fetches the model card and the ONNX bytes, builds one [`WebClassifier`] and
+//! calls [`WebClassifier::classify`] per file (in a Web Worker, see `www/worker.js`).
+//! Results are plain JS objects with the same fields as the server's JSON; errors are JS
+//! `Error`s carrying the same messages as the CLI.
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::classify::{Classifier, Prediction};
+
+/// Installs the panic hook, so that a bug shows up in the console as a readable message
+/// instead of `unreachable executed`.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// A loaded model, ready to classify files in the browser.
+#[wasm_bindgen]
+pub struct WebClassifier {
+    inner: Classifier,
+}
+
+/// One file's result as JavaScript sees it: the fields of the server's 200/422 bodies.
+#[derive(Serialize)]
+struct WebResult<'a> {
+    filename: &'a str,
+    /// `ok`, or `refused` when the gate says this is not a chest X-ray.
+    status: &'static str,
+    /// The label, or `None` when refused.
+    prediction: Option<&'static str>,
+    /// The refusal in plain words, or `None`.
+    message: Option<String>,
+    #[serde(flatten)]
+    details: &'a Prediction,
+}
+
+#[wasm_bindgen]
+impl WebClassifier {
+    /// Loads the model from its card (JSON text) and ONNX bytes; throws an `Error` if the
+    /// card is invalid or does not match the bytes.
+    #[wasm_bindgen(constructor)]
+    pub fn new(card_json: &str, onnx: &[u8]) -> Result<WebClassifier, JsError> {
+        Ok(WebClassifier {
+            inner: Classifier::new(card_json, onnx)?,
+        })
+    }
+
+    /// The model card as a plain object.
+    pub fn card(&self) -> Result<JsValue, JsError> {
+        to_js(self.inner.card())
+    }
+
+    /// Classifies one file's bytes; throws an `Error` with the CLI's message when the file
+    /// cannot be decoded or is not an image.
+    pub fn classify(&self, bytes: &[u8], filename: &str) -> Result<JsValue, JsError> {
+        let prediction = self.inner.classify(bytes)?;
+        let refused = prediction.refusal.as_ref();
+        to_js(&WebResult {
+            filename,
+            status: if refused.is_some() { "refused" } else { "ok" },
+            prediction: match refused {
+                None => Some(prediction.label.as_str()),
+                Some(_) => None,
+            },
+            message: refused.map(ToString::to_string),
+            details: &prediction,
+        })
+    }
+}
+
+/// Plain objects (not `Map`s) with full-precision numbers, as `JSON.parse` would give.
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}

@@ -1,0 +1,530 @@
+//! Build tasks for pneumoscan.
+//!
+//! `cargo xtask dist [--out DIR] [--no-wasm-opt]` builds the self-contained web bundle:
+//! wasm in the size-optimised `wasm` profile (with SIMD) → wasm-bindgen (`--target web`, the library pinned to the
+//! crate's exact version) → `wasm-opt` when it is installed → the `www/` files, the
+//! model and its card → content-hashed names, references rewritten → the service
+//! worker's precache list → precompressed `.gz` files.
+//!
+//! `cargo xtask serve [ARGS...]` builds the bundle, then runs
+//! `pneumoscan serve --dist dist ARGS...` from a release build: the whole product locally.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use sha2::{Digest, Sha256};
+
+/// Files that keep their names: entry points that pages, bookmarks and the browser's
+/// service-worker update check ask for by name. They are served `no-cache`.
+const UNHASHED: &[&str] = &[
+    "index.html",
+    "sw.js",
+    "embed.js",
+    "embed-example.html",
+    "manifest.webmanifest",
+    "icon.svg",
+];
+
+/// Extensions of files whose text may reference other bundle files and that compress.
+const TEXT: &[&str] = &["html", "js", "css", "json", "webmanifest", "svg"];
+
+/// Binary files worth precompressing too.
+const COMPRESS: &[&str] = &["wasm", "onnx"];
+
+/// Output name of the wasm-bindgen glue (`pneumoscan.js`, `pneumoscan_bg.wasm`).
+const GLUE: &str = "pneumoscan";
+
+type Result<T> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = match args.first().map(String::as_str) {
+        Some("dist") => parse_dist(&args[1..]).and_then(|o| dist(&o).map(|_| ())),
+        Some("serve") => serve(&args[1..]),
+        _ => Err(
+            "usage: cargo xtask dist [--out DIR] [--no-wasm-opt] | cargo xtask serve [SERVE ARGS...]"
+                .into(),
+        ),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What `cargo xtask dist` was asked for.
+struct DistOptions {
+    out: PathBuf,
+    wasm_opt: bool,
+}
+
+fn parse_dist(args: &[String]) -> Result<DistOptions> {
+    let mut options = DistOptions {
+        out: root().join("dist"),
+        wasm_opt: true,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--out" => options.out = args.next().ok_or("--out needs a directory")?.into(),
+            "--no-wasm-opt" => options.wasm_opt = false,
+            _ => return Err(format!("unexpected argument {arg:?}")),
+        }
+    }
+    Ok(options)
+}
+
+/// The workspace root (the pneumoscan crate).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in a subdirectory of the workspace")
+        .to_path_buf()
+}
+
+fn run(command: &mut Command) -> Result<()> {
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{command:?} failed: {status}"))
+    }
+}
+
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(root());
+    command
+}
+
+fn target_dir() -> Result<PathBuf> {
+    let output = cargo()
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .output()
+        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("cargo metadata printed no JSON: {e}"))?;
+    metadata["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo metadata gave no target_directory".into())
+}
+
+/// Builds the bundle and returns the file names written.
+fn dist(options: &DistOptions) -> Result<Vec<String>> {
+    let wasm = build_wasm()?;
+    let mut files = bindgen(&wasm, options.wasm_opt)?;
+    for name in ["model.json", "pneumonia.onnx"] {
+        files.insert(name.to_string(), read(&root().join("model").join(name))?);
+    }
+    for entry in std::fs::read_dir(root().join("www")).map_err(|e| format!("www/: {e}"))? {
+        let path = entry.map_err(|e| format!("www/: {e}"))?.path();
+        if path.is_file() {
+            let name = file_name(&path)?;
+            if files.insert(name.clone(), read(&path)?).is_some() {
+                return Err(format!("www/{name} clashes with a generated file"));
+            }
+        }
+    }
+    let bundle = hash_and_link(files)?;
+    write_bundle(&options.out, &bundle)?;
+    Ok(bundle.into_keys().collect())
+}
+
+/// Builds the library for wasm32 with SIMD in the `wasm` profile (Cargo.toml: release,
+/// optimised for size); returns the .wasm path.
+fn build_wasm() -> Result<PathBuf> {
+    // Cheap when the target is already there; a fresh machine has only the host target.
+    if Command::new("rustup").arg("--version").output().is_ok() {
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    run(cargo()
+        .args([
+            "build",
+            "--profile",
+            "wasm",
+            "--lib",
+            "--package",
+            "pneumoscan",
+        ])
+        .args(["--target", "wasm32-unknown-unknown"])
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            "-C target-feature=+simd128",
+        ))?;
+    Ok(target_dir()?.join("wasm32-unknown-unknown/wasm/pneumoscan.wasm"))
+}
+
+/// wasm-bindgen (`--target web`), then `wasm-opt` when asked for and installed.
+fn bindgen(wasm: &Path, wasm_opt: bool) -> Result<BTreeMap<String, Vec<u8>>> {
+    let temp = std::env::temp_dir().join(format!("pneumoscan-bindgen-{}", std::process::id()));
+    std::fs::create_dir_all(&temp).map_err(|e| format!("{}: {e}", temp.display()))?;
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(wasm)
+        .out_name(GLUE)
+        .web(true)
+        .map_err(|e| e.to_string())?
+        .typescript(false)
+        .generate(&temp)
+        .map_err(|e| format!("wasm-bindgen: {e}"))?;
+    let glue_wasm = temp.join(format!("{GLUE}_bg.wasm"));
+    if wasm_opt {
+        optimise(&glue_wasm)?;
+    }
+    let mut files = BTreeMap::new();
+    for name in [format!("{GLUE}.js"), format!("{GLUE}_bg.wasm")] {
+        files.insert(name.clone(), read(&temp.join(&name))?);
+    }
+    std::fs::remove_dir_all(&temp).map_err(|e| format!("{}: {e}", temp.display()))?;
+    Ok(files)
+}
+
+/// Runs binaryen's `wasm-opt -Oz` in place, or says loudly that it was skipped.
+///
+/// wasm-opt comes from the npm package pinned in `xtask/package.json` (installed here on
+/// first use): Debian's binaryen 108 is too old for wasm-bindgen 0.2.130's output (the
+/// module it writes fails to instantiate). `-Oz` takes the gzipped wasm from 2.8 to
+/// 2.2 MB; see bench/RESULTS.md for what it costs in speed.
+fn optimise(wasm: &Path) -> Result<()> {
+    let tools = root().join("xtask");
+    let wasm_opt = tools.join("node_modules/.bin/wasm-opt");
+    if !wasm_opt.exists() {
+        let npm = run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&tools));
+        if let Err(e) = npm {
+            eprintln!(
+                "xtask: *** wasm-opt skipped, the wasm is left unoptimised and larger: \
+                 cannot install binaryen with npm ({e}) ***"
+            );
+            return Ok(());
+        }
+    }
+    // wasm-opt takes minutes: reuse its output for the same input (same build).
+    let input = read(wasm)?;
+    let cache = target_dir()?
+        .join("wasm-opt-cache")
+        .join(format!("{}.wasm", hex(&Sha256::digest(&input))));
+    if cache.exists() {
+        std::fs::copy(&cache, wasm).map_err(|e| format!("{}: {e}", cache.display()))?;
+        eprintln!("xtask: wasm-opt -Oz: reused {}", cache.display());
+        return Ok(());
+    }
+    let before = input.len();
+    // The features rustc enables by default for wasm32-unknown-unknown, plus SIMD.
+    run(Command::new(&wasm_opt)
+        .args([
+            "-Oz",
+            "--enable-simd",
+            "--enable-bulk-memory",
+            "--enable-sign-ext",
+        ])
+        .args([
+            "--enable-mutable-globals",
+            "--enable-nontrapping-float-to-int",
+        ])
+        .args(["--enable-multivalue", "--enable-reference-types"])
+        .arg(wasm)
+        .arg("-o")
+        .arg(wasm))?;
+    eprintln!("xtask: wasm-opt -Oz: {before} → {} bytes", size(wasm)?);
+    let dir = cache.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::copy(wasm, &cache).map_err(|e| format!("{}: {e}", cache.display()))?;
+    Ok(())
+}
+
+/// Gives every file not in [`UNHASHED`] a content-hashed name, rewriting `./NAME`
+/// references in text files to the new names (dependencies first, so that a file's hash
+/// covers the hashes of what it references), and fills in the service worker.
+fn hash_and_link(mut files: BTreeMap<String, Vec<u8>>) -> Result<BTreeMap<String, Vec<u8>>> {
+    let mut renamed: BTreeMap<String, String> = BTreeMap::new();
+    let mut out: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut pending: Vec<String> = files
+        .keys()
+        .filter(|name| !UNHASHED.contains(&name.as_str()))
+        .cloned()
+        .collect();
+    while !pending.is_empty() {
+        // A file is ready when every hashed file it references already has its name.
+        let ready = pending.iter().position(|name| {
+            references(name, &files[name], &pending)
+                .iter()
+                .all(|r| r == name)
+        });
+        let Some(index) = ready else {
+            return Err(format!("circular references among {pending:?}"));
+        };
+        let name = pending.remove(index);
+        let bytes = link(&name, files.remove(&name).unwrap_or_default(), &renamed)?;
+        let hashed = hashed_name(&name, &bytes);
+        renamed.insert(name, hashed.clone());
+        out.insert(hashed, bytes);
+    }
+    let version = hex(&Sha256::digest(
+        renamed.values().cloned().collect::<Vec<_>>().join(" "),
+    ))[..12]
+        .to_string();
+    for (name, bytes) in files {
+        let bytes = link(&name, bytes, &renamed)?;
+        out.insert(name, bytes);
+    }
+    let precache: Vec<String> = std::iter::once("./".to_string())
+        .chain(
+            out.keys()
+                .filter(|name| name.as_str() != "sw.js")
+                .map(|name| format!("./{name}")),
+        )
+        .collect();
+    let sw = out
+        .get_mut("sw.js")
+        .ok_or("www/sw.js is missing: the app needs its service worker")?;
+    let text = String::from_utf8(std::mem::take(sw)).map_err(|_| "sw.js is not UTF-8")?;
+    let list = serde_json::to_string(&precache).map_err(|e| e.to_string())?;
+    let filled = text
+        .replacen("\"__VERSION__\"", &format!("\"{version}\""), 1)
+        .replacen("[\"__PRECACHE__\"]", &list, 1);
+    if filled.contains("__VERSION__") || filled.contains("__PRECACHE__") {
+        return Err(
+            "sw.js must contain `const VERSION = \"__VERSION__\";` and `const PRECACHE = [\"__PRECACHE__\"];`"
+                .into(),
+        );
+    }
+    *sw = filled.into_bytes();
+    Ok(out)
+}
+
+fn is_text(name: &str) -> bool {
+    TEXT.contains(&extension(name))
+}
+
+fn extension(name: &str) -> &str {
+    name.rsplit_once('.').map_or("", |(_, ext)| ext)
+}
+
+/// The names among `candidates` that `bytes` references as `./NAME`.
+fn references(name: &str, bytes: &[u8], candidates: &[String]) -> Vec<String> {
+    if !is_text(name) {
+        return Vec::new();
+    }
+    let text = String::from_utf8_lossy(bytes);
+    candidates
+        .iter()
+        .filter(|c| find_reference(&text, c).is_some())
+        .cloned()
+        .collect()
+}
+
+/// Where `./NAME` occurs as a whole name (not followed by more of a file name).
+fn find_reference(text: &str, name: &str) -> Option<usize> {
+    let needle = format!("./{name}");
+    text.match_indices(&needle).map(|(i, _)| i).find(|&i| {
+        let after = text[i + needle.len()..].chars().next();
+        !after.is_some_and(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+    })
+}
+
+/// Rewrites every `./OLD` reference in a text file to `./NEW`.
+fn link(name: &str, bytes: Vec<u8>, renamed: &BTreeMap<String, String>) -> Result<Vec<u8>> {
+    if !is_text(name) {
+        return Ok(bytes);
+    }
+    let mut text = String::from_utf8(bytes).map_err(|_| format!("{name} is not UTF-8"))?;
+    for (old, new) in renamed {
+        while let Some(i) = find_reference(&text, old) {
+            text.replace_range(i + 2..i + 2 + old.len(), new);
+        }
+    }
+    Ok(text.into_bytes())
+}
+
+/// `stem.HASH8.ext`: the first 8 hex digits of the content's SHA-256.
+fn hashed_name(name: &str, bytes: &[u8]) -> String {
+    let hash = &hex(&Sha256::digest(bytes))[..8];
+    match name.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
+        None => format!("{name}.{hash}"),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Replaces `out` with the bundle, adding `NAME.gz` where gzip makes a file smaller,
+/// and prints the sizes.
+fn write_bundle(out: &Path, bundle: &BTreeMap<String, Vec<u8>>) -> Result<()> {
+    if out.exists() {
+        std::fs::remove_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    }
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    println!("{:<40} {:>10} {:>10}", "dist/", "bytes", "gzip");
+    for (name, bytes) in bundle {
+        write(&out.join(name), bytes)?;
+        let mut gz = String::from("-");
+        if is_text(name) || COMPRESS.contains(&extension(name)) {
+            let compressed = gzip(bytes)?;
+            if compressed.len() < bytes.len() {
+                gz = compressed.len().to_string();
+                write(&out.join(format!("{name}.gz")), &compressed)?;
+            }
+        }
+        println!("{name:<40} {:>10} {gz:>10}", bytes.len());
+    }
+    Ok(())
+}
+
+fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).map_err(|e| e.to_string())?;
+    encoder.finish().map_err(|e| e.to_string())
+}
+
+fn serve(args: &[String]) -> Result<()> {
+    let out = root().join("dist");
+    dist(&DistOptions {
+        out: out.clone(),
+        wasm_opt: true,
+    })?;
+    run(cargo()
+        .args([
+            "run",
+            "--release",
+            "--features",
+            "native",
+            "--bin",
+            "pneumoscan",
+            "--",
+        ])
+        .arg("serve")
+        .arg("--dist")
+        .arg(&out)
+        .args(args))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn size(path: &Path) -> Result<u64> {
+    std::fs::metadata(path)
+        .map(|m| m.len())
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn file_name(path: &Path) -> Result<String> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_string)
+        .ok_or_else(|| format!("{}: not a UTF-8 file name", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundle(files: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
+        files
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.as_bytes().to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn hashes_dependencies_first_and_rewrites_references() {
+        let out = hash_and_link(bundle(&[
+            ("index.html", r#"<script src="./app.js"></script>"#),
+            (
+                "app.js",
+                r#"new Worker(new URL("./worker.js", import.meta.url))"#,
+            ),
+            (
+                "worker.js",
+                r#"fetch("./pneumonia.onnx"); fetch("./pneumonia.onnx.gz")"#,
+            ),
+            ("pneumonia.onnx", "weights"),
+            (
+                "sw.js",
+                r#"const VERSION = "__VERSION__"; const PRECACHE = ["__PRECACHE__"];"#,
+            ),
+        ]))
+        .expect("links");
+        let names: Vec<&String> = out.keys().collect();
+        let find = |prefix: &str| {
+            names
+                .iter()
+                .find(|n| n.starts_with(prefix))
+                .map(|n| n.to_string())
+                .expect("present")
+        };
+        let (app, worker, onnx) = (find("app."), find("worker."), find("pneumonia."));
+        assert!(app.len() == "app.12345678.js".len() && onnx.ends_with(".onnx"));
+        let text = |n: &str| String::from_utf8(out[n].clone()).expect("utf-8");
+        assert_eq!(
+            text("index.html"),
+            format!(r#"<script src="./{app}"></script>"#)
+        );
+        assert!(text(&app).contains(&format!("./{worker}")));
+        // A longer name that merely starts with a bundle file's name is left alone.
+        assert!(text(&worker).contains(&format!(
+            r#"fetch("./{onnx}"); fetch("./pneumonia.onnx.gz")"#
+        )));
+        let sw = text("sw.js");
+        assert!(!sw.contains("__"), "{sw}");
+        assert!(sw.contains(&format!(r#""./{app}""#)) && sw.contains(r#""./index.html""#));
+        assert!(!sw.contains(r#""./sw.js""#));
+    }
+
+    #[test]
+    fn content_change_changes_the_name_of_everything_that_references_it() {
+        let build = |weights: &str| {
+            hash_and_link(bundle(&[
+                ("app.js", r#"import "./worker.js";"#),
+                ("worker.js", r#"fetch("./pneumonia.onnx")"#),
+                ("pneumonia.onnx", weights),
+                (
+                    "sw.js",
+                    r#"const VERSION = "__VERSION__"; const PRECACHE = ["__PRECACHE__"];"#,
+                ),
+            ]))
+            .expect("links")
+        };
+        let (a, b) = (build("v1"), build("v2"));
+        let app = |m: &BTreeMap<String, Vec<u8>>| {
+            m.keys()
+                .find(|n| n.starts_with("app."))
+                .cloned()
+                .expect("app")
+        };
+        assert_ne!(app(&a), app(&b));
+        assert_ne!(
+            a["sw.js"], b["sw.js"],
+            "a new version must change the service worker"
+        );
+    }
+
+    #[test]
+    fn circular_references_are_an_error() {
+        let err = hash_and_link(bundle(&[
+            ("a.js", r#"import "./b.js";"#),
+            ("b.js", r#"import "./a.js";"#),
+            (
+                "sw.js",
+                r#"const VERSION = "__VERSION__"; const PRECACHE = ["__PRECACHE__"];"#,
+            ),
+        ]))
+        .expect_err("cycle");
+        assert!(err.contains("circular"), "{err}");
+    }
+}
