@@ -1,19 +1,30 @@
 //! The HTTP front end (`pneumoscan serve`): `POST /predict` on the same core as the
-//! browser and the CLI, plus health checks. Bad input always gets a 4xx with a JSON
-//! body; a saturated server answers 503 with `Retry-After`.
+//! browser and the CLI, health checks, Prometheus metrics, and (when it was built) the
+//! web app from `dist/`. Bad input always gets a 4xx with a JSON body; a saturated
+//! server answers 503 with `Retry-After`. Every answer carries the same security and
+//! cache headers as the nginx front (`nginx.conf`).
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::multipart::{Multipart, MultipartRejection};
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::{Registry, Unit};
 use serde::Serialize;
 use serde_json::json;
 use tokio::sync::Semaphore;
+use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -45,28 +56,62 @@ impl Default for Limits {
 struct AppState {
     classifier: Arc<Classifier>,
     permits: Arc<Semaphore>,
+    telemetry: Arc<Telemetry>,
 }
 
-/// The router: `POST /predict`, `GET /healthz`, `GET /readyz`.
+/// The API router without the web app: `POST /predict`, `GET /healthz`, `GET /readyz`,
+/// `GET /metrics`, and at `/` a note that the web app was not built.
 pub fn app(classifier: Arc<Classifier>, limits: &Limits) -> Router {
+    app_with_web(classifier, limits, None)
+}
+
+/// The router: the API of [`app`], plus the web bundle in `dist` (as built by
+/// `cargo xtask dist`) at `/` when it is given, with precompressed `NAME.gz` files sent
+/// to clients that accept gzip. Without `dist`, `/` answers a short plain-text note.
+pub fn app_with_web(classifier: Arc<Classifier>, limits: &Limits, dist: Option<&Path>) -> Router {
+    let telemetry = Arc::new(Telemetry::new(if dist.is_some() {
+        "static"
+    } else {
+        "unmatched"
+    }));
     let state = AppState {
         classifier,
         permits: Arc::new(Semaphore::new(limits.max_concurrent)),
+        telemetry: Arc::clone(&telemetry),
     };
-    Router::new()
+    let router = Router::new()
         .route("/predict", post(predict))
         .route(
             "/healthz",
             get(|| async { Json(json!({ "status": "alive" })) }),
         )
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics));
+    let router = match dist {
+        Some(dist) => router.fallback_service(ServeDir::new(dist).precompressed_gzip()),
+        None => router.route("/", get(web_app_not_built)),
+    };
+    router
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
         .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(response_headers))
+        .layer(middleware::from_fn_with_state(telemetry, track))
         .with_state(state)
+}
+
+async fn web_app_not_built() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "Pneumoscan API server. The web app is not served here: it was not built.\n\
+         Build it with `cargo xtask dist`, then run `pneumoscan serve --dist dist` \
+         (or start the server in the folder that holds dist/).\n\
+         Endpoints: POST /predict (multipart field \"file\"), GET /healthz, GET /readyz, GET /metrics.\n\
+         Not for clinical use.\n",
+    )
 }
 
 async fn readyz(State(state): State<AppState>) -> Json<serde_json::Value> {
@@ -132,6 +177,12 @@ async fn predict(
         classifier.classify(&bytes)
     })
     .await;
+    let outcome = match &result {
+        Ok(Ok(prediction)) if prediction.refusal.is_none() => "ok",
+        Ok(Ok(_)) => "refused",
+        _ => "error",
+    };
+    state.telemetry.classified(outcome);
     match result {
         Ok(Ok(prediction)) => match &prediction.refusal {
             Some(refusal) => (
@@ -149,7 +200,8 @@ async fn predict(
         },
         Ok(Err(e)) => {
             let status = match e {
-                Error::Empty | Error::UnsupportedFormat(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Error::Empty
+                | Error::UnsupportedFormat(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
                 Error::TooSmall { .. } | Error::Corrupt { .. } => StatusCode::BAD_REQUEST,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -163,17 +215,257 @@ async fn predict(
     }
 }
 
-/// Serves `app` on `addr` until SIGINT or SIGTERM, then finishes requests in flight.
+/// Serves [`app_with_web`] on `addr` until SIGINT or SIGTERM, then finishes requests in
+/// flight.
 pub async fn run(
     classifier: Arc<Classifier>,
     addr: std::net::SocketAddr,
     limits: &Limits,
+    dist: Option<&Path>,
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
+    match dist {
+        Some(dist) => tracing::info!(dist = %dist.display(), "serving the web app"),
+        None => tracing::warn!(
+            "the web app is not served: no dist/ folder (build it with `cargo xtask dist`, or pass --dist DIR)"
+        ),
+    }
     tracing::info!(address = %listener.local_addr()?, "pneumoscan serving");
-    axum::serve(listener, app(classifier, limits))
+    axum::serve(listener, app_with_web(classifier, limits, dist))
         .with_graceful_shutdown(shutdown_signal())
         .await
+}
+
+/// Why the web bundle given to `serve --dist` cannot be served.
+#[derive(Debug, thiserror::Error)]
+pub enum DistError {
+    /// The folder does not exist, or is not a folder.
+    #[error("web app folder {}: not a directory (build it with `cargo xtask dist`)", .0.display())]
+    NotADirectory(PathBuf),
+    /// The folder has no `index.html`, so it is not a built web bundle.
+    #[error("web app folder {}: no index.html in it (build it with `cargo xtask dist`)", .0.display())]
+    NoIndex(PathBuf),
+}
+
+/// The web bundle to serve: `explicit` (from `--dist` or `PNEUMOSCAN_DIST`), which must
+/// be a built bundle; otherwise `dist` in the current folder when it is one; otherwise
+/// none.
+pub fn find_dist(explicit: Option<&Path>) -> Result<Option<PathBuf>, DistError> {
+    let Some(dir) = explicit else {
+        let default = Path::new("dist");
+        return Ok(default
+            .join("index.html")
+            .is_file()
+            .then(|| default.to_path_buf()));
+    };
+    if !dir.is_dir() {
+        return Err(DistError::NotADirectory(dir.to_path_buf()));
+    }
+    if !dir.join("index.html").is_file() {
+        return Err(DistError::NoIndex(dir.to_path_buf()));
+    }
+    Ok(Some(dir.to_path_buf()))
+}
+
+/// The Content-Security-Policy of every answer: the web bundle contract's, the same as
+/// `nginx.conf` sends (`tests/nginx.sh` checks that the two are equal).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; img-src 'self' blob: data:; style-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'; manifest-src 'self'";
+
+/// The Permissions-Policy of every answer (powerful features off), as in `nginx.conf`.
+pub const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), hid=(), midi=(), magnetometer=(), gyroscope=(), accelerometer=(), display-capture=(), browsing-topics=()";
+
+/// `Cache-Control` of content-hashed files (`stem.HASH8.ext`), which never change.
+pub const CACHE_IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// Whether `path` names a content-hashed bundle file: it ends in `.HASH8.ext` with eight
+/// lower-case hex digits and ext one of js, css, wasm, onnx, json, svg (the contract's
+/// regex `\.[0-9a-f]{8}\.(js|css|wasm|onnx|json|svg)$`).
+pub fn is_hashed(path: &str) -> bool {
+    let Some((rest, ext)) = path.rsplit_once('.') else {
+        return false;
+    };
+    let Some((_, hash)) = rest.rsplit_once('.') else {
+        return false;
+    };
+    ["js", "css", "wasm", "onnx", "json", "svg"].contains(&ext)
+        && hash.len() == 8
+        && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Adds the headers `nginx.conf` adds, by the same rules: the security headers on every
+/// answer; `Cache-Control` immutable for hashed files, `no-store` for the API and for
+/// errors, `no-cache` otherwise; cross-origin access only for what embedding on another
+/// site needs (`embed.js` and the hashed files).
+async fn response_headers(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let hashed = is_hashed(path);
+    let embeddable = hashed || path == "/embed.js";
+    let api = matches!(path, "/predict" | "/healthz" | "/readyz" | "/metrics");
+    let mut response = next.run(request).await;
+    let status = response.status();
+    let cache = if !(status.is_success() || status.is_redirection()) || api {
+        "no-store"
+    } else if hashed {
+        CACHE_IMMUTABLE
+    } else {
+        "no-cache"
+    };
+    let headers = response.headers_mut();
+    let mut set = |name: HeaderName, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::REFERRER_POLICY, "no-referrer");
+    set(
+        HeaderName::from_static("permissions-policy"),
+        PERMISSIONS_POLICY,
+    );
+    set(header::CACHE_CONTROL, cache);
+    let resource_policy = HeaderName::from_static("cross-origin-resource-policy");
+    if embeddable {
+        set(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+        set(resource_policy, "cross-origin");
+    } else {
+        set(resource_policy, "same-origin");
+    }
+    response
+}
+
+/// The Prometheus metrics of one router (`GET /metrics`).
+struct Telemetry {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    in_flight: Gauge,
+    predict_seconds: Histogram,
+    classifications: Family<OutcomeLabels, Counter>,
+    /// The `route` label of requests no API route matched: the web app's files, or 404s.
+    fallback_route: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
+impl Telemetry {
+    fn new(fallback_route: &'static str) -> Self {
+        let mut registry = Registry::with_prefix("pneumoscan");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by route (\"static\": the web app's files; \"unmatched\": no route) and status",
+            requests.clone(),
+        );
+        let in_flight = Gauge::default();
+        registry.register(
+            "http_requests_in_flight",
+            "HTTP requests being answered now",
+            in_flight.clone(),
+        );
+        let predict_seconds = Histogram::new([
+            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+        ]);
+        registry.register_with_unit(
+            "predict_duration",
+            "Time to answer POST /predict, whatever the answer",
+            Unit::Seconds,
+            predict_seconds.clone(),
+        );
+        let classifications = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "classifications",
+            "Uploaded images put through the pipeline, by outcome (ok, refused: not a chest X-ray, error: unreadable image)",
+            classifications.clone(),
+        );
+        for outcome in ["ok", "refused", "error"] {
+            // Present (at 0) from the start, so that rates work from the first scrape.
+            classifications
+                .get_or_create(&OutcomeLabels { outcome })
+                .inc_by(0);
+        }
+        Telemetry {
+            registry,
+            requests,
+            in_flight,
+            predict_seconds,
+            classifications,
+            fallback_route,
+        }
+    }
+
+    fn classified(&self, outcome: &'static str) {
+        self.classifications
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
+    }
+}
+
+/// Lowers the in-flight gauge when the request is over, also when it is dropped.
+struct InFlight(Gauge);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+/// Counts every request by route and status, and times `POST /predict`.
+async fn track(
+    State(telemetry): State<Arc<Telemetry>>,
+    matched: Option<MatchedPath>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let route = matched
+        .as_ref()
+        .map_or(telemetry.fallback_route, MatchedPath::as_str)
+        .to_string();
+    telemetry.in_flight.inc();
+    let _in_flight = InFlight(telemetry.in_flight.clone());
+    let start = Instant::now();
+    let response = next.run(request).await;
+    if route == "/predict" {
+        telemetry
+            .predict_seconds
+            .observe(start.elapsed().as_secs_f64());
+    }
+    telemetry
+        .requests
+        .get_or_create(&RequestLabels {
+            route,
+            status: response.status().as_u16(),
+        })
+        .inc();
+    response
+}
+
+/// `GET /metrics`: every metric in the OpenMetrics text format, which Prometheus scrapes.
+async fn metrics(State(state): State<AppState>) -> Response {
+    let mut text = String::new();
+    match prometheus_client::encoding::text::encode(&mut text, &state.telemetry.registry) {
+        Ok(()) => (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(%e, "cannot encode the metrics");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot encode the metrics",
+            )
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use pneumoscan::{Classifier, Prediction, bundled, metrics, server};
 use serde::Serialize;
@@ -45,7 +45,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Serve `POST /predict` (multipart field `file`), `/healthz` and `/readyz` over HTTP.
+    /// Serve the web app and `POST /predict` (multipart field `file`), `/healthz`, `/readyz`
+    /// and `/metrics` (Prometheus) over HTTP.
     Serve {
         /// Address to listen on.
         #[arg(long, env = "PNEUMOSCAN_HOST", default_value = "127.0.0.1")]
@@ -63,7 +64,24 @@ enum Command {
         /// Seconds before a request is answered 408.
         #[arg(long, env = "PNEUMOSCAN_TIMEOUT_S", default_value_t = 30)]
         timeout_s: u64,
+        /// The built web app (`cargo xtask dist`) to serve at `/` [default: ./dist when it
+        /// holds an index.html; otherwise `/` only says that the web app was not built].
+        #[arg(long, env = "PNEUMOSCAN_DIST", value_name = "DIR")]
+        dist: Option<PathBuf>,
+        /// Log format on stderr: `text` (human-readable) or `json` (one object a line).
+        /// `RUST_LOG` filters either.
+        #[arg(long, env = "PNEUMOSCAN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
     },
+}
+
+/// How `serve` writes its logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines (coloured on a terminal).
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -88,6 +106,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             max_upload_mb,
             max_concurrent,
             timeout_s,
+            dist,
+            log_format,
         } => {
             let defaults = server::Limits::default();
             let limits = server::Limits {
@@ -95,8 +115,28 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 max_concurrent: max_concurrent.unwrap_or(defaults.max_concurrent),
                 request_timeout: std::time::Duration::from_secs(timeout_s),
             };
-            serve(classifier, std::net::SocketAddr::new(host, port), &limits)
+            let dist = server::find_dist(dist.as_deref()).map_err(|e| e.to_string())?;
+            init_logs(log_format);
+            serve(
+                classifier,
+                std::net::SocketAddr::new(host, port),
+                &limits,
+                dist.as_deref(),
+            )
         }
+    }
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`), as text or JSON lines.
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
     }
 }
 
@@ -104,19 +144,17 @@ fn serve(
     classifier: Classifier,
     addr: std::net::SocketAddr,
     limits: &server::Limits,
+    dist: Option<&Path>,
 ) -> Result<ExitCode, String> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime
-        .block_on(server::run(std::sync::Arc::new(classifier), addr, limits))
+        .block_on(server::run(
+            std::sync::Arc::new(classifier),
+            addr,
+            limits,
+            dist,
+        ))
         .map_err(|e| format!("cannot serve on {addr}: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }
