@@ -1,0 +1,55 @@
+// Entry point of index.html: mounts the classifier UI and registers the service worker
+// that makes the app work offline. A new version is only swapped in when the user asks.
+import { mountClassifier } from "./ui.js";
+
+// index.html shows the notice and the privacy line itself; the UI keeps the latter honest.
+mountClassifier(document.getElementById("app"), {
+  privacy: document.querySelector("[data-privacy]"),
+  notice: false,
+});
+
+// A file dropped outside the drop zone would otherwise make the browser open it and
+// leave the page, losing every result.
+for (const type of ["dragover", "drop"]) window.addEventListener(type, (event) => event.preventDefault());
+
+/** Shows a non-modal "new version" bar; its button activates `waiting` and reloads. */
+function offerUpdate(waiting) {
+  if (document.querySelector(".update-bar")) return;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "ps-button";
+  button.textContent = "Reload";
+  const bar = document.createElement("div");
+  bar.className = "update-bar";
+  bar.setAttribute("role", "status");
+  bar.append("A new version is available — ", button);
+  button.addEventListener("click", () => {
+    button.disabled = true;
+    let reloaded = false;
+    navigator.serviceWorker.addEventListener("controllerchange", () => {
+      if (reloaded) return;
+      reloaded = true;
+      location.reload();
+    });
+    waiting.postMessage({ type: "SKIP_WAITING" });
+  });
+  document.body.append(bar);
+}
+
+async function registerServiceWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  const registration = await navigator.serviceWorker.register(new URL("./sw.js", import.meta.url), {
+    scope: new URL("./", import.meta.url).href,
+  });
+  // Only an update waits behind a controlling worker; a first install just takes over.
+  const hasController = () => Boolean(navigator.serviceWorker.controller);
+  if (registration.waiting && hasController()) offerUpdate(registration.waiting);
+  registration.addEventListener("updatefound", () => {
+    const installing = registration.installing;
+    installing?.addEventListener("statechange", () => {
+      if (installing.state === "installed" && hasController()) offerUpdate(installing);
+    });
+  });
+}
+
+registerServiceWorker().catch((e) => console.warn("Pneumoscan: no offline support:", e));

@@ -1,0 +1,187 @@
+// The classifier without any UI, for pages that bring their own:
+//
+//   import { loadClassifier } from "https://example.org/pneumoscan/client.js";
+//   const c = await loadClassifier({ onProgress: ({ loaded, total }) => … });
+//   const result = await c.classify(file);   // File, Blob, ArrayBuffer or Uint8Array
+//
+// Normally classification runs in a module worker on WebAssembly, so images never leave
+// the device (path "wasm"). Where WebAssembly or the worker cannot start, it falls back to
+// POSTing each file to the site's server (path "server"); callers should say so to users.
+
+const workerUrl = new URL("./worker.js", import.meta.url);
+
+// A worker script must be same-origin with the page. When this module is embedded on a
+// page of another origin, start a same-origin blob worker that imports the real one
+// (the assets are served with CORS); worker.js resolves its own assets from its URL.
+function startWorker() {
+  if (workerUrl.origin === location.origin) {
+    return new Worker(workerUrl, { type: "module" });
+  }
+  const source = `import ${JSON.stringify(workerUrl.href)};`;
+  const blobUrl = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  const worker = new Worker(blobUrl, { type: "module" });
+  // The blob is fetched when the worker starts; give it a moment before revoking.
+  setTimeout(() => URL.revokeObjectURL(blobUrl), 10_000);
+  return worker;
+}
+
+/** Resolves to a File/Blob for upload and its name. */
+function asBlob(input, name) {
+  if (input instanceof Blob) return { blob: input, name: name ?? input.name ?? "upload" };
+  return { blob: new Blob([input]), name: name ?? "upload" };
+}
+
+/** Copies the input into a fresh ArrayBuffer that can be transferred to the worker. */
+async function asArrayBuffer(input) {
+  if (input instanceof Blob) return input.arrayBuffer();
+  if (input instanceof ArrayBuffer) return input.slice(0);
+  if (ArrayBuffer.isView(input)) {
+    return new Uint8Array(input.buffer, input.byteOffset, input.byteLength).slice().buffer;
+  }
+  throw new TypeError("classify() takes a File, a Blob, an ArrayBuffer or a Uint8Array");
+}
+
+/** Starts the wasm worker; resolves once the model is ready, rejects if it cannot start. */
+function loadWasm(onProgress) {
+  return new Promise((resolve, reject) => {
+    let worker;
+    try {
+      worker = startWorker();
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    const pending = new Map(); // id → {resolve, reject}
+    let nextId = 1;
+    let ready = false;
+
+    const failAll = (message) => {
+      for (const { reject: rejectOne } of pending.values()) rejectOne(new Error(message));
+      pending.clear();
+    };
+
+    worker.addEventListener("message", ({ data }) => {
+      switch (data?.type) {
+        case "progress":
+          onProgress?.({ loaded: data.loaded, total: data.total });
+          break;
+        case "ready":
+          ready = true;
+          resolve({
+            path: "wasm",
+            card: data.card,
+            initMs: data.init_ms,
+            classify: async (input, name) => {
+              const bytes = await asArrayBuffer(input);
+              const id = nextId++;
+              const fileName = name ?? input?.name ?? "upload";
+              return new Promise((resolveOne, rejectOne) => {
+                pending.set(id, { resolve: resolveOne, reject: rejectOne });
+                worker.postMessage({ type: "classify", id, name: fileName, bytes }, [bytes]);
+              });
+            },
+            terminate: () => {
+              worker.terminate();
+              failAll("the classifier was stopped");
+            },
+          });
+          break;
+        case "failed":
+          worker.terminate();
+          reject(new Error(data.message));
+          break;
+        case "result":
+        case "error": {
+          const request = pending.get(data.id);
+          if (!request) break;
+          pending.delete(data.id);
+          if (data.type === "result") request.resolve({ ...data.result, path: "wasm" });
+          else request.reject(new Error(data.message));
+          break;
+        }
+      }
+    });
+
+    // A worker that cannot load (missing script, syntax error, CSP) fires `error`.
+    worker.addEventListener("error", (event) => {
+      const message = event.message || "the classifier worker stopped";
+      if (!ready) {
+        worker.terminate();
+        reject(new Error(message));
+      } else {
+        failAll(message);
+      }
+    });
+  });
+}
+
+/** The server-side classifier: POST /predict, results shaped like the wasm ones. */
+async function loadServer(base) {
+  const predictUrl = new URL("./predict", base ?? import.meta.url);
+  // The model card is a static file of the bundle; without it the UI shows no name.
+  let card = null;
+  try {
+    const response = await fetch(new URL("./model.json", import.meta.url));
+    if (response.ok) card = await response.json();
+  } catch {
+    // Leave the card unknown: classification does not need it.
+  }
+
+  async function post(blob, name) {
+    // The server answers 503 + Retry-After when every slot is busy: wait and retry a few times.
+    for (let attempt = 0; ; attempt++) {
+      const form = new FormData();
+      form.append("file", blob, name);
+      let response;
+      try {
+        response = await fetch(predictUrl, { method: "POST", body: form });
+      } catch (e) {
+        throw new Error(`could not reach the server (${e.message})`);
+      }
+      if (response.status !== 503 || attempt >= 4) return response;
+      const seconds = Number(response.headers.get("Retry-After")) || 1;
+      await new Promise((wake) => setTimeout(wake, Math.min(seconds, 10) * 1000));
+    }
+  }
+
+  return {
+    path: "server",
+    card,
+    initMs: null,
+    classify: async (input, name) => {
+      const upload = asBlob(input, name ?? input?.name);
+      const response = await post(upload.blob, upload.name);
+      const body = await response.json().catch(() => ({}));
+      if (response.status === 200) {
+        return { ...body, status: "ok", path: "server" };
+      }
+      if (response.status === 422) {
+        return {
+          filename: body.filename ?? upload.name,
+          status: "refused",
+          prediction: null,
+          message: body.message ?? "not a chest X-ray",
+          path: "server",
+        };
+      }
+      throw new Error(body.error || `the server could not classify it (HTTP ${response.status} ${response.statusText})`);
+    },
+    terminate: () => {},
+  };
+}
+
+/**
+ * Loads the classifier. `base` is where the server's `./predict` lives (default: beside
+ * this module); `onProgress({loaded, total})` reports the model download in bytes.
+ * Resolves to {path: "wasm"|"server", card, initMs, classify(input, name), terminate()}.
+ */
+export async function loadClassifier({ base, onProgress } = {}) {
+  if (typeof WebAssembly === "object" && typeof Worker === "function") {
+    try {
+      return await loadWasm(onProgress);
+    } catch (e) {
+      console.warn("Pneumoscan: the in-browser classifier could not start; using the server.", e);
+    }
+  }
+  return loadServer(base);
+}
