@@ -1,22 +1,42 @@
 #!/usr/bin/env bash
-# Runs every check and test of the project: formatting, clippy (native and wasm),
-# the wasm build of the core, and the Rust test suite (unit, integration, CLI).
-# Usage: bash tests/run.sh        (the data set is read from ../shared/data or $PNEUMOSCAN_DATA)
+# Runs every check and test of the project: formatting, clippy (native, wasm, xtask),
+# the Rust test suite (unit, integration, CLI, server over real HTTP), the web bundle
+# build (cargo xtask dist), nginx.conf under real nginx, the Dockerfile lint, and the
+# end-to-end tests in Debian's Chromium against real nginx.
+# Usage: bash tests/run.sh   (the data set is read from ../shared/data or $PNEUMOSCAN_DATA)
+# It first installs what is missing (tests/install-deps.sh; a no-op when all is there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+step "install what is missing"
+bash tests/install-deps.sh
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "clippy, native (lib, CLI, tests)"
-cargo clippy --features native --all-targets -- -D warnings
+step "clippy, native (lib, CLI, server, tests, xtask)"
+cargo clippy --workspace --all-targets --features pneumoscan/native -- -D warnings
 
-step "clippy and build, wasm32 core with SIMD"
+step "clippy, wasm32 library with SIMD (core + src/web.rs)"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128"
 cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
-cargo build --target wasm32-unknown-unknown --lib
 
-step "cargo test --features native"
-cargo test --features native
+step "cargo test (pneumoscan with the native feature, xtask)"
+cargo test --workspace --features pneumoscan/native
+
+step "cargo xtask dist (size-optimised wasm, wasm-bindgen, wasm-opt, hashed bundle in dist/)"
+cargo xtask dist
+
+step "nginx.conf under real nginx"
+bash tests/nginx.sh
+
+step "Dockerfile and docker-compose.yml lint"
+bash tests/docker-lint.sh
+
+step "end-to-end: Debian's Chromium, real nginx, real X-rays"
+target_dir=$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+PNEUMOSCAN_BIN="$target_dir/debug/pneumoscan" \
+  node --test --test-concurrency=1 --test-reporter=spec e2e/

