@@ -1,15 +1,16 @@
 // The web app end to end: real nginx with nginx.conf serving dist/, Debian's Chromium,
-// real full-resolution X-rays. Run by tests/run.sh (see e2e/README in the main README).
+// real full-resolution X-rays. Run by tests/run.sh.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import * as h from "./harness.js";
 
 const TOLERANCE = 1e-4;
 let nginx, host, browser, files, reference;
-/** Load and classification times, written to bench/e2e-timings.json (never asserted). */
+/** Load and classification times, written to target/e2e-timings.json (never asserted). */
 const timings = {};
 
 before(async () => {
@@ -138,6 +139,47 @@ test("after the first visit the app loads and classifies offline", async () => {
   assertMatchesCli(await h.settledResults(page, 1), [xray]);
   assert.deepEqual(log.errors, []);
   await context.close();
+});
+
+test("a new version is offered with a Reload button, never swapped in mid-use", async () => {
+  // A copy of dist/ that can be "redeployed" under the running page.
+  const root = mkdtempSync(join(tmpdir(), "pneumoscan-dist-"));
+  cpSync(h.DIST, root, { recursive: true });
+  const server = await h.startNginx(root);
+  const { context, log } = await h.watchedContext(browser);
+  try {
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/`);
+    await h.waitReady(page);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    const [oldCache] = await page.evaluate(() => caches.keys());
+    assert.match(oldCache, /^pneumoscan-/);
+    assert.equal(await page.locator(".update-bar").count(), 0, "no update offered on the first visit");
+
+    // Deploy a new version: a new build writes a new service worker.
+    const sw = join(root, "sw.js");
+    writeFileSync(sw, readFileSync(sw, "utf8").replace(/const VERSION = "([^"]+)"/, 'const VERSION = "$1-next"'));
+    rmSync(`${sw}.gz`, { force: true });
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
+    const bar = page.locator(".update-bar");
+    await bar.waitFor();
+    assert.match(await bar.innerText(), /new version/i);
+    // Until the user says so, the old version keeps serving the page and classifying.
+    const xray = files.find((f) => f.includes("NORMAL"));
+    await h.dropFiles(page, [{ path: xray }]);
+    assertMatchesCli(await h.settledResults(page, 1), [xray]);
+    // The new worker has precached its version and waits; the old one still serves.
+    assert.equal(await page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration()).waiting), true);
+    assert.ok((await page.evaluate(() => caches.keys())).includes(oldCache));
+
+    await Promise.all([page.waitForEvent("load"), bar.getByRole("button", { name: "Reload" }).click()]);
+    await h.waitReady(page);
+    assert.deepEqual(await page.evaluate(() => caches.keys()), [`${oldCache}-next`]);
+    assert.deepEqual(log.errors, []);
+  } finally {
+    await h.closeAll(context, server);
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test("the custom element works on a page of another origin", async () => {

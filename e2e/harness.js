@@ -92,11 +92,11 @@ function stop(child) {
 }
 
 /** nginx on 127.0.0.1 with the project's nginx.conf; root and port are all we change. */
-export async function startNginx() {
+export async function startNginx(root = DIST) {
   const port = await freePort();
   const conf = readFileSync(join(ROOT, "nginx.conf"), "utf8");
   const substituted = conf
-    .replace("root /usr/share/nginx/html;", `root ${DIST};`)
+    .replace("root /usr/share/nginx/html;", `root ${root};`)
     .replace("listen 8080;", `listen 127.0.0.1:${port};`);
   if (substituted.includes("/usr/share/nginx/html") || !substituted.includes(`:${port};`)) {
     throw new Error("nginx.conf must contain `root /usr/share/nginx/html;` and `listen 8080;` exactly once");
