@@ -6,8 +6,7 @@
 import { loadClassifier } from "./client.js";
 
 // A hint for the picker only (dropping takes any file; files are recognised by content):
-// DICOM files often have no extension, hence application/dicom as well as .dcm.
-const ACCEPT = "image/*,.tif,.tiff,.dcm,.dicom,application/dicom";
+const ACCEPT = "image/*,.tif,.tiff";
 const SERVER_PRIVACY =
   "WebAssembly is unavailable in this browser, so images are sent to this site's server to be classified.";
 
@@ -126,7 +125,7 @@ export function mountClassifier(root, options = {}) {
     h("span", { class: "ps-dropzone-title", text: "Drop chest X-ray images here" }),
     h("span", {
       class: "ps-dropzone-hint",
-      text: "or click, or press Enter, to choose files. JPEG, PNG, WebP, TIFF, BMP, GIF or DICOM; several at once.",
+      text: "or click, or press Enter, to choose files. JPEG, PNG, WebP, TIFF, BMP or GIF; several at once.",
     }),
   );
 
