@@ -103,10 +103,15 @@ impl Classifier {
         &self.card
     }
 
+    /// The loaded model, for running it alone (benchmarks: `bench/`).
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
     /// Classifies one image file held in memory.
     pub fn classify(&self, bytes: &[u8]) -> Result<Prediction, Error> {
         let start = Instant::now();
-        let decoded = input::decode(bytes)?;
+        let mut decoded = input::decode(bytes)?;
         let decoded_at = Instant::now();
 
         let params = &self.card.preprocess;

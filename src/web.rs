@@ -53,6 +53,13 @@ impl WebClassifier {
         to_js(self.inner.card())
     }
 
+    /// Runs the model alone on one normalised input (`224 * 224` values, row-major) and
+    /// returns the logit: no decoding, preprocessing, gate or heatmap. For the model-only
+    /// benchmark (`bench/`), which compares it with other runtimes on the same input.
+    pub fn run_model(&self, input: &[f32]) -> Result<f32, JsError> {
+        Ok(self.inner.model().run(input.to_vec())?.logit)
+    }
+
     /// Classifies one file's bytes; throws an `Error` with the CLI's message when the file
     /// cannot be decoded or is not an image.
     pub fn classify(&self, bytes: &[u8], filename: &str) -> Result<JsValue, JsError> {
