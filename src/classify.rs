@@ -5,6 +5,7 @@ use serde::Serialize;
 use web_time::Instant;
 
 use crate::card::ModelCard;
+use crate::dicom::DicomInfo;
 use crate::error::Error;
 use crate::gate::{self, GateScores, Refusal};
 use crate::heatmap::Heatmap;
@@ -84,6 +85,9 @@ pub struct Prediction {
     pub heatmap: Heatmap,
     /// The decoded file.
     pub image: ImageInfo,
+    /// For a DICOM file: modality, view position and the like (never anything that
+    /// identifies the patient); `null` for other formats.
+    pub dicom: Option<DicomInfo>,
     /// Things worth telling the user that did not stop classification.
     pub warnings: Vec<String>,
     /// Time per stage.
@@ -124,6 +128,8 @@ impl Classifier {
         if decoded.rotated {
             warnings.push("turned upright using the file's EXIF orientation".to_string());
         }
+        warnings.append(&mut decoded.warnings);
+        let dicom = decoded.dicom.take();
         let grey = preprocess::to_grey(&decoded.image, params.grey_weights);
         drop(decoded);
         let input = preprocess::to_model_input(&grey.image, params);
@@ -160,6 +166,7 @@ impl Classifier {
                 logits: output.cam,
             },
             image,
+            dicom,
             warnings,
             timings: Timings {
                 decode_ms: ms(start, decoded_at),

@@ -12,7 +12,7 @@ pub enum Error {
     #[error("the file is empty")]
     Empty,
     /// The bytes are not in an image format Pneumoscan reads.
-    #[error("not a supported image: {0}; use JPEG, PNG, WebP, TIFF, BMP or GIF")]
+    #[error("not a supported image: {0}; use JPEG, PNG, WebP, TIFF, BMP, GIF or DICOM")]
     UnsupportedFormat(String),
     /// The header claims a size beyond the decoding limits (a decompression bomb, or a
     /// scan far larger than any X-ray).
@@ -38,6 +38,27 @@ pub enum Error {
         /// What the decoder reported.
         message: String,
     },
+    /// A DICOM file whose transfer syntax (the encoding of its data set or pixel data)
+    /// Pneumoscan cannot decode, e.g. JPEG 2000 or JPEG-LS.
+    #[error(
+        "the DICOM file uses {name} (transfer syntax {uid}), which Pneumoscan cannot decode; it reads uncompressed DICOM (implicit or explicit VR little endian), RLE Lossless and JPEG (baseline, 8-bit extended, lossless)"
+    )]
+    DicomTransferSyntax {
+        /// The transfer syntax's name, e.g. `JPEG 2000 Image Compression`.
+        name: String,
+        /// Its UID, e.g. `1.2.840.10008.1.2.4.91`.
+        uid: String,
+    },
+    /// A DICOM file with no image in it (a structured report, a DICOMDIR, a
+    /// presentation state…).
+    #[error(
+        "the DICOM file holds no image (it has no Pixel Data): it may be a report, a DICOMDIR or another non-image object"
+    )]
+    DicomNoPixelData,
+    /// A DICOM image of a kind Pneumoscan does not render (e.g. palette colour, 32 bits
+    /// per sample).
+    #[error("this DICOM image is not supported: {0}")]
+    DicomUnsupported(String),
     /// The model card is missing fields or inconsistent.
     #[error("invalid model card: {0}")]
     ModelCard(String),

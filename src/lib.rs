@@ -17,6 +17,7 @@
 
 pub mod card;
 pub mod classify;
+pub mod dicom;
 pub mod error;
 pub mod gate;
 pub mod heatmap;
@@ -34,5 +35,6 @@ pub mod web;
 
 pub use card::ModelCard;
 pub use classify::{Classifier, ImageInfo, Label, Prediction, Timings};
+pub use dicom::DicomInfo;
 pub use error::Error;
 pub use gate::Refusal;

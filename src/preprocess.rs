@@ -47,15 +47,22 @@ pub fn to_grey(image: &DynamicImage, weights: [f32; 3]) -> Grey {
         DynamicImage::ImageRgba16(b) => {
             rgb_channels(b.as_raw(), 4, weights, |v| f32::from(v) / 65535.0)
         }
-        other => rgb_channels(other.to_rgb32f().as_raw(), 3, weights, |v| {
-            v.clamp(0.0, 1.0)
-        }),
+        // Float images (TIFF) directly: a converted copy would double their memory.
+        DynamicImage::ImageRgb32F(b) => rgb_channels(b.as_raw(), 3, weights, unit),
+        DynamicImage::ImageRgba32F(b) => rgb_channels(b.as_raw(), 4, weights, unit),
+        other => rgb_channels(other.to_rgb32f().as_raw(), 3, weights, unit),
     };
     let image = GreyImage::from_raw(width, height, values).expect("one value per pixel");
     Grey {
         image,
         colourfulness,
     }
+}
+
+/// A float sample in [0, 1]: clamped, and NaN as 0 (a float TIFF may hold NaN or
+/// infinities, which would otherwise make the probability NaN).
+fn unit(v: f32) -> f32 {
+    if v.is_nan() { 0.0 } else { v.clamp(0.0, 1.0) }
 }
 
 fn grey_channels<T: Copy>(raw: &[T], channels: usize, scale: impl Fn(T) -> f32) -> (Vec<f32>, f32) {

@@ -201,7 +201,10 @@ async fn predict(
         Ok(Err(e)) => {
             let status = match e {
                 Error::Empty
-                | Error::UnsupportedFormat(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                | Error::UnsupportedFormat(_)
+                | Error::DicomTransferSyntax { .. }
+                | Error::DicomNoPixelData
+                | Error::DicomUnsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
                 Error::TooSmall { .. } | Error::Corrupt { .. } => StatusCode::BAD_REQUEST,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,

@@ -6,7 +6,8 @@
 import { loadClassifier } from "./client.js";
 
 // A hint for the picker only (dropping takes any file; files are recognised by content):
-const ACCEPT = "image/*,.tif,.tiff";
+// DICOM files often have no extension, hence application/dicom as well as .dcm.
+const ACCEPT = "image/*,.tif,.tiff,.dcm,.dicom,application/dicom";
 const SERVER_PRIVACY =
   "WebAssembly is unavailable in this browser, so images are sent to this site's server to be classified.";
 
@@ -125,7 +126,7 @@ export function mountClassifier(root, options = {}) {
     h("span", { class: "ps-dropzone-title", text: "Drop chest X-ray images here" }),
     h("span", {
       class: "ps-dropzone-hint",
-      text: "or click, or press Enter, to choose files. JPEG, PNG, WebP, TIFF, BMP or GIF; several at once.",
+      text: "or click, or press Enter, to choose files. JPEG, PNG, WebP, TIFF, BMP, GIF or DICOM; several at once.",
     }),
   );
 

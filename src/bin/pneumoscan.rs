@@ -168,6 +168,12 @@ struct FileReport {
     probability: Option<f64>,
     threshold: Option<f64>,
     message: Option<String>,
+    /// What the user should know about a classified or refused file (e.g. "the file
+    /// looks truncated"); empty for errors.
+    warnings: Vec<String>,
+    /// For the human line only: "DICOM CR, view PA" for a DICOM file.
+    #[serde(skip)]
+    dicom: Option<String>,
 }
 
 impl FileReport {
@@ -182,6 +188,8 @@ impl FileReport {
                     probability: Some(p.probability),
                     threshold: Some(p.threshold),
                     message: None,
+                    warnings: p.warnings.clone(),
+                    dicom: dicom_note(p),
                 },
                 Some(refusal) => FileReport {
                     file,
@@ -190,6 +198,8 @@ impl FileReport {
                     probability: None,
                     threshold: None,
                     message: Some(refusal.to_string()),
+                    warnings: p.warnings.clone(),
+                    dicom: dicom_note(p),
                 },
             },
             Err(e) => FileReport {
@@ -199,27 +209,49 @@ impl FileReport {
                 probability: None,
                 threshold: None,
                 message: Some(e.clone()),
+                warnings: Vec::new(),
+                dicom: None,
             },
         }
     }
 
     fn human(&self) -> String {
-        match (
+        let line = match (
             self.prediction,
             self.probability,
             self.threshold,
             &self.message,
         ) {
             (Some(label), Some(p), Some(t), _) => {
+                let dicom = self
+                    .dicom
+                    .as_ref()
+                    .map_or(String::new(), |d| format!(" [{d}]"));
                 format!(
-                    "{}: {label} (probability of pneumonia {p:.3}, threshold {t:.3})",
+                    "{}: {label} (probability of pneumonia {p:.3}, threshold {t:.3}){dicom}",
                     self.file
                 )
             }
             (_, _, _, Some(message)) => format!("{}: {} — {message}", self.file, self.status),
             _ => format!("{}: {}", self.file, self.status),
-        }
+        };
+        self.warnings
+            .iter()
+            .fold(line, |line, warning| format!("{line}\n  note: {warning}"))
     }
+}
+
+/// "DICOM CR, view PA" (what is known of modality and view) for a DICOM file.
+fn dicom_note(p: &Prediction) -> Option<String> {
+    let d = p.dicom.as_ref()?;
+    let mut note = String::from("DICOM");
+    if let Some(modality) = &d.modality {
+        note = format!("{note} {modality}");
+    }
+    if let Some(view) = &d.view_position {
+        note = format!("{note}, view {view}");
+    }
+    Some(note)
 }
 
 fn classify(classifier: &Classifier, files: &[PathBuf], json: bool) -> ExitCode {
