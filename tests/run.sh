@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project: formatting, clippy (native, wasm, xtask),
-# the Rust test suite (unit, integration, CLI, server over real HTTP), the web bundle
-# build (cargo xtask dist), nginx.conf under real nginx, the Dockerfile lint, and the
-# end-to-end tests in Debian's Chromium against real nginx.
+# the Rust test suite (unit, integration, CLI, server over real HTTP, the bad-input
+# corpus, the server under abuse), fuzzing (tests/fuzz.sh, FUZZ_SECONDS per target), the
+# web bundle build (cargo xtask dist), nginx.conf under real nginx, the Dockerfile lint,
+# and the end-to-end tests in Debian's Chromium against real nginx.
 # Usage: bash tests/run.sh   (the data set is read from ../shared/data or $PNEUMOSCAN_DATA)
 # It first installs what is missing (tests/install-deps.sh; a no-op when all is there).
 set -euo pipefail
@@ -26,6 +27,9 @@ cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
 step "cargo test (pneumoscan with the native feature, xtask)"
 cargo test --workspace --features pneumoscan/native
 
+step "fuzzing: cargo fuzz, ${FUZZ_SECONDS:-120} s per target (tests/fuzz.sh)"
+bash tests/fuzz.sh
+
 step "cargo xtask dist (size-optimised wasm, wasm-bindgen, wasm-opt, hashed bundle in dist/)"
 cargo xtask dist
 
@@ -35,8 +39,15 @@ bash tests/nginx.sh
 step "Dockerfile and docker-compose.yml lint"
 bash tests/docker-lint.sh
 
+step "fixtures for the end-to-end tests: DICOM (tests/dicom.rs), the bad-input corpus (tests/bad_input.rs)"
+fixtures=$(mktemp -d)
+PNEUMOSCAN_WRITE_FIXTURES="$fixtures" \
+  cargo test --workspace --features pneumoscan/native --test dicom -- --exact write_e2e_fixtures
+PNEUMOSCAN_WRITE_FIXTURES="$fixtures" \
+  cargo test --workspace --features pneumoscan/native --test bad_input -- --exact write_fixtures_for_the_browser
+
 step "end-to-end: Debian's Chromium, real nginx, real X-rays"
 target_dir=$(cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-PNEUMOSCAN_BIN="$target_dir/debug/pneumoscan" \
+PNEUMOSCAN_BIN="$target_dir/debug/pneumoscan" PNEUMOSCAN_FIXTURES="$fixtures" \
   node --test --test-concurrency=1 --test-reporter=spec e2e/

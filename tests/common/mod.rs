@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use pneumoscan::Classifier;
 
+pub mod corpus;
+
 /// The shipped model, from `model/`.
 pub fn classifier() -> Classifier {
     Classifier::new(

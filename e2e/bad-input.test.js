@@ -1,0 +1,91 @@
+// The bad-input corpus in the browser: the files tests/bad_input.rs writes to
+// $PNEUMOSCAN_FIXTURES/bad-input/ (tests/run.sh sets it), dropped on the page all at once.
+// Each gets the status its manifest allows, the same as the native core's, with the
+// message or warning the manifest names; the page raises no error, sends nothing
+// anywhere, and still classifies a real X-ray afterwards.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import * as h from "./harness.js";
+
+let nginx, browser, dir, manifest;
+
+before(async () => {
+  h.requireSetup();
+  const fixtures = process.env.PNEUMOSCAN_FIXTURES;
+  dir = fixtures && join(fixtures, "bad-input");
+  assert.ok(
+    dir && existsSync(join(dir, "manifest.json")),
+    `PNEUMOSCAN_FIXTURES=${fixtures} must hold bad-input/manifest.json: run ` +
+      "PNEUMOSCAN_WRITE_FIXTURES=DIR cargo test --features native --test bad_input write_fixtures_for_the_browser " +
+      "(tests/run.sh does)",
+  );
+  manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+  nginx = await h.startNginx();
+  browser = await h.launch();
+});
+
+after(async () => {
+  await h.closeAll(browser, nginx);
+});
+
+test("the whole bad-input corpus dropped at once: every file its expected status, nothing breaks", async () => {
+  const { context, log } = await h.watchedContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${nginx.origin}/`);
+  await h.waitReady(page);
+
+  const files = manifest.files;
+  assert.ok(files.length >= 30, `${files.length} corpus files`);
+  await h.dropFiles(
+    page,
+    files.map((f) => ({ path: join(dir, f.name) })),
+  );
+  // One at a time in the worker; the 512 MiB zero bomb and the 9000 x 7000 JPEG take
+  // seconds each.
+  const results = await h.settledResults(page, files.length, 300_000);
+  assert.deepEqual(
+    results.map((r) => r.filename),
+    files.map((f) => f.name),
+  );
+  const failures = [];
+  for (const [i, r] of results.entries()) {
+    const f = files[i];
+    const text = r.text.replace(/\s+/g, " ");
+    if (!f.statuses.includes(r.status)) {
+      failures.push(`${f.name}: status ${r.status}, expected one of ${f.statuses}: ${text}`);
+    }
+    // The same core in wasm: the same answer as natively.
+    if (r.status !== f.native.status) {
+      failures.push(`${f.name}: browser says ${r.status}, the native core ${f.native.status}: ${text}`);
+    }
+    if (f.message_contains && !text.includes(f.message_contains)) {
+      failures.push(`${f.name}: the page does not say "${f.message_contains}": ${text}`);
+    }
+    if (f.warning_contains && r.status === "ok" && !text.includes(f.warning_contains)) {
+      failures.push(`${f.name}: no warning "${f.warning_contains}": ${text}`);
+    }
+    if (r.status === "error" && r.prediction !== null) {
+      failures.push(`${f.name}: an error with a prediction (${r.prediction})`);
+    }
+  }
+  assert.deepEqual(failures, []);
+  assert.deepEqual(log.errors, []);
+  assert.deepEqual(log.dialogs, []);
+  assert.deepEqual(h.leaks(log, [nginx.origin]), []);
+
+  // After all that, a real X-ray is still classified, with the CLI's probability.
+  const xray = h.originals().find((f) => f.includes("PNEUMONIA"));
+  await h.dropFiles(page, [{ path: xray }]);
+  const all = await h.settledResults(page, files.length + 1, 60_000);
+  const last = all.at(-1);
+  const cli = h.cliResults([xray])[basename(xray)];
+  assert.equal(last.filename, basename(xray));
+  assert.equal(last.status, cli.status, last.text);
+  assert.equal(last.prediction, cli.prediction);
+  assert.ok(Math.abs(Number(last.probability) - cli.probability) <= 1e-4, `${last.probability} vs ${cli.probability}`);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
