@@ -833,3 +833,87 @@ mod front_ends {
         assert!(body["error"].as_str().expect("error").contains("JPEG 2000"));
     }
 }
+
+// ---- the fuzzing seeds --------------------------------------------------------------------
+
+/// Small DICOM files, one per supported encoding and rendering path, plus one without
+/// pixel data: the seeds from which `tests/fuzz.sh` mutates DICOM input (a fuzzer would
+/// not find the `DICM` magic and a valid file meta group on its own).
+fn fuzz_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    let (w, h) = (40, 36);
+    let raw = picture(w, h).into_raw();
+    let twelve = le16(raw.iter().map(|&v| u16::from(v) << 4));
+    let mut jpeg = grey_jpeg(&picture(w, h), 90);
+    if jpeg.len() % 2 == 1 {
+        jpeg.push(0);
+    }
+    let mut frames = raw.clone();
+    frames.extend(raw.iter().map(|&v| 255 - v));
+    vec![
+        (
+            "explicit.dcm",
+            Dicom::new(EXPLICIT_LE, w, h, Pixels::Native(raw.clone())).write(),
+        ),
+        (
+            "implicit12.dcm",
+            Dicom::new(IMPLICIT_LE, w, h, Pixels::Native(twelve.clone()))
+                .bits(16, 12)
+                .with(tags::RESCALE_SLOPE, VR::DS, "2")
+                .with(tags::RESCALE_INTERCEPT, VR::DS, "-100")
+                .write(),
+        ),
+        (
+            "rle-monochrome1.dcm",
+            Dicom::new(RLE, w, h, Pixels::Fragments(vec![rle_frame(&twelve, 2)]))
+                .bits(16, 12)
+                .photometric("MONOCHROME1")
+                .with(tags::WINDOW_CENTER, VR::DS, "2048")
+                .with(tags::WINDOW_WIDTH, VR::DS, "4096")
+                .write(),
+        ),
+        (
+            "jpeg-baseline.dcm",
+            Dicom::new(JPEG_BASELINE, w, h, Pixels::Fragments(vec![jpeg])).write(),
+        ),
+        (
+            "multiframe.dcm",
+            Dicom::new(EXPLICIT_LE, w, h, Pixels::Native(frames))
+                .frames(2)
+                .write(),
+        ),
+        (
+            "no-pixels.dcm",
+            Dicom::new(EXPLICIT_LE, w, h, Pixels::Absent).write(),
+        ),
+    ]
+}
+
+/// The committed seeds in `fuzz/seeds/` are exactly what [`fuzz_seeds`] writes, and each
+/// gets its expected answer. `PNEUMOSCAN_WRITE_FUZZ_SEEDS=1` writes them afresh.
+#[test]
+fn fuzz_seeds_are_current() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
+    for (name, bytes) in fuzz_seeds() {
+        let decoded = pneumoscan::input::decode(&bytes);
+        if name == "no-pixels.dcm" {
+            assert!(matches!(decoded, Err(Error::DicomNoPixelData)), "{name}");
+        } else {
+            decoded.unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+        let path = dir.join(name);
+        if std::env::var_os("PNEUMOSCAN_WRITE_FUZZ_SEEDS").is_some() {
+            std::fs::write(&path, &bytes).expect("write seed");
+        }
+        let committed = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; run PNEUMOSCAN_WRITE_FUZZ_SEEDS=1 cargo test --test dicom fuzz_seeds",
+                path.display()
+            )
+        });
+        assert!(
+            committed == bytes,
+            "{} is stale; run PNEUMOSCAN_WRITE_FUZZ_SEEDS=1 cargo test --test dicom fuzz_seeds",
+            path.display()
+        );
+    }
+}
