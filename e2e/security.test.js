@@ -32,20 +32,26 @@ test("a file name with markup is shown as text and runs nothing", async () => {
   await page.goto(`${nginx.origin}/`);
   await h.waitReady(page);
   // (No "/" in them: browsers keep only what follows the last one in a File's name.)
-  const names = ["<img src=x onerror=alert(1)>.jpg", "<script>alert(2)<script>.png", '"><svg onload=alert(3)>.jpeg'];
+  const names = [
+    "<img src=x onerror=alert(1)>.jpg",
+    "<script>alert(2)<script>.png",
+    '"><svg onload=alert(3)>.jpeg',
+    "=HYPERLINK(1)+cmd.jpg",
+  ];
   await h.dropFiles(page, [
     { name: names[0], type: "image/jpeg", bytes: readFileSync(xray) },
     { name: names[1], type: "image/png", bytes: Buffer.from("not an image at all\n") },
     { name: names[2], type: "image/jpeg", bytes: readFileSync(xray) },
+    { name: names[3], type: "image/jpeg", bytes: readFileSync(xray) },
   ]);
-  const results = await h.settledResults(page, 3);
+  const results = await h.settledResults(page, 4);
   assert.deepEqual(
     results.map((r) => r.filename),
     names,
   );
   assert.deepEqual(
     results.map((r) => r.status),
-    ["ok", "error", "ok"],
+    ["ok", "error", "ok", "ok"],
   );
   // The names appear as text in the cards' headings.
   assert.deepEqual(await page.locator("[data-result] h3").allTextContents(), names);
@@ -62,15 +68,23 @@ test("a file name with markup is shown as text and runs nothing", async () => {
   assert.deepEqual(log.errors, []);
   assert.deepEqual(h.leaks(log, [nginx.origin]), []);
 
-  // The CSV export keeps the names as data too.
+  // The CSV export keeps the names as data too, and a name a spreadsheet would run as a
+  // formula starts with an apostrophe.
   const [download] = await Promise.all([
     page.waitForEvent("download"),
     page.getByRole("button", { name: "Export CSV" }).click(),
   ]);
   const csv = readFileSync(await download.path(), "utf8");
   for (const name of names) {
-    assert.ok(csv.includes(/[",]/.test(name) ? `"${name.replaceAll('"', '""')}"` : name), csv);
+    const field = name.startsWith("=") ? `'${name}` : name;
+    assert.ok(csv.includes(/[",]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field), csv);
   }
+  const fields = csv.split(/\r\n/).flatMap((line) => line.split(","));
+  assert.deepEqual(
+    fields.filter((f) => /^"?[=+\-@]/.test(f)),
+    [],
+    "no CSV field starts a formula",
+  );
   await context.close();
 });
 

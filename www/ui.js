@@ -50,9 +50,15 @@ function describeDicom(dicom) {
 const reason = (message) =>
   h("p", { class: "ps-message" }, h("span", { class: "ps-muted", text: "Reason: " }), message);
 
-/** One CSV field, quoted when it holds a comma, quote or line break (RFC 4180). */
+/**
+ * One CSV field, quoted when it holds a comma, quote or line break (RFC 4180). Text that a
+ * spreadsheet would run as a formula (a file name beginning with =, +, -, @, a tab or a
+ * carriage return) gets a leading apostrophe, as OWASP advises against CSV injection;
+ * numbers are written as they are.
+ */
 function csvField(value) {
-  const text = value == null ? "" : String(value);
+  let text = value == null ? "" : String(value);
+  if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
