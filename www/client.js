@@ -41,18 +41,19 @@ async function asArrayBuffer(input) {
   throw new TypeError("classify() takes a File, a Blob, an ArrayBuffer or a Uint8Array");
 }
 
-/** Starts the wasm worker; resolves once the model is ready, rejects if it cannot start. */
+/**
+ * Starts the wasm worker; resolves once the model is ready, rejects if it cannot start.
+ *
+ * A trap inside the WebAssembly (a Rust panic or an allocation failure: none is known,
+ * the fuzzers look for them) leaves that instance unusable. The worker then reports the
+ * file it was classifying as `fatal` and closes; this starts a fresh worker and sends it
+ * every file still waiting, so one file never costs the rest of a batch.
+ */
 function loadWasm(onProgress) {
   return new Promise((resolve, reject) => {
-    let worker;
-    try {
-      worker = startWorker();
-    } catch (e) {
-      reject(e);
-      return;
-    }
-    const pending = new Map(); // id → {resolve, reject}
+    const pending = new Map(); // id → {resolve, reject, input, name}, in the order sent
     let nextId = 1;
+    let worker = null;
     let ready = false;
 
     const failAll = (message) => {
@@ -60,35 +61,62 @@ function loadWasm(onProgress) {
       pending.clear();
     };
 
-    worker.addEventListener("message", ({ data }) => {
+    // Posts one waiting file to the current worker. `bytes` is transferred away, so a
+    // restart reads them again from the caller's input.
+    const send = (id, bytes) => {
+      worker.postMessage({ type: "classify", id, name: pending.get(id).name, bytes }, [bytes]);
+    };
+
+    const api = {
+      path: "wasm",
+      card: null,
+      initMs: null,
+      restarts: 0,
+      classify: async (input, name) => {
+        const bytes = await asArrayBuffer(input);
+        const id = nextId++;
+        const fileName = name ?? input?.name ?? "upload";
+        return new Promise((resolveOne, rejectOne) => {
+          pending.set(id, { resolve: resolveOne, reject: rejectOne, input, name: fileName });
+          send(id, bytes);
+        });
+      },
+      terminate: () => {
+        worker.terminate();
+        failAll("the classifier was stopped");
+      },
+    };
+
+    // A fresh worker in place of one whose WebAssembly trapped; the waiting files go to it
+    // in their order (a worker queues messages until its model is ready).
+    const restart = async () => {
+      worker.terminate();
+      api.restarts += 1;
+      start();
+      for (const [id, { input }] of [...pending]) {
+        const bytes = await asArrayBuffer(input);
+        if (pending.has(id)) send(id, bytes);
+      }
+    };
+
+    const onMessage = (from) => ({ data }) => {
+      if (from !== worker) return; // a worker already replaced
       switch (data?.type) {
         case "progress":
-          onProgress?.({ loaded: data.loaded, total: data.total });
+          if (!ready) onProgress?.({ loaded: data.loaded, total: data.total });
           break;
         case "ready":
-          ready = true;
-          resolve({
-            path: "wasm",
-            card: data.card,
-            initMs: data.init_ms,
-            classify: async (input, name) => {
-              const bytes = await asArrayBuffer(input);
-              const id = nextId++;
-              const fileName = name ?? input?.name ?? "upload";
-              return new Promise((resolveOne, rejectOne) => {
-                pending.set(id, { resolve: resolveOne, reject: rejectOne });
-                worker.postMessage({ type: "classify", id, name: fileName, bytes }, [bytes]);
-              });
-            },
-            terminate: () => {
-              worker.terminate();
-              failAll("the classifier was stopped");
-            },
-          });
+          if (!ready) {
+            ready = true;
+            api.card = data.card;
+            api.initMs = data.init_ms;
+            resolve(api);
+          }
           break;
         case "failed":
           worker.terminate();
-          reject(new Error(data.message));
+          if (!ready) reject(new Error(data.message));
+          else failAll(`the classifier could not restart: ${data.message}`);
           break;
         case "result":
         case "error": {
@@ -97,21 +125,33 @@ function loadWasm(onProgress) {
           pending.delete(data.id);
           if (data.type === "result") request.resolve({ ...data.result, path: "wasm" });
           else request.reject(new Error(data.message));
+          if (data.fatal) restart().catch((e) => failAll(`the classifier could not restart: ${e.message}`));
           break;
         }
       }
-    });
+    };
 
     // A worker that cannot load (missing script, syntax error, CSP) fires `error`.
-    worker.addEventListener("error", (event) => {
+    const onError = (from) => (event) => {
+      if (from !== worker) return;
       const message = event.message || "the classifier worker stopped";
-      if (!ready) {
-        worker.terminate();
-        reject(new Error(message));
-      } else {
-        failAll(message);
-      }
-    });
+      worker.terminate();
+      if (!ready) reject(new Error(message));
+      else failAll(message);
+    };
+
+    const start = () => {
+      const next = startWorker();
+      worker = next;
+      next.addEventListener("message", onMessage(next));
+      next.addEventListener("error", onError(next));
+    };
+
+    try {
+      start();
+    } catch (e) {
+      reject(e);
+    }
   });
 }
 

@@ -1,8 +1,9 @@
 // Module worker: loads the wasm classifier and the model, then classifies files one
 // message at a time, so that the page itself never computes.
-// Protocol (see notes/contract.md):
+// Protocol (the other side is loadWasm in client.js):
 //   worker → main: {type:"progress", loaded, total}, {type:"ready", card, init_ms},
-//                  {type:"failed", message}, {type:"result", id, result}, {type:"error", id, message}
+//                  {type:"failed", message}, {type:"result", id, result},
+//                  {type:"error", id, message, fatal?} (fatal: the wasm trapped; this worker closes)
 //   main → worker: {type:"classify", id, name, bytes: ArrayBuffer}
 import init, { WebClassifier } from "./pneumoscan.js";
 
@@ -55,6 +56,10 @@ async function start() {
 const ready = start();
 ready.catch((e) => postMessage({ type: "failed", message: messageOf(e) }));
 
+// Set once the WebAssembly has trapped: its state may be half-updated, so it is not
+// called again; the page starts a new worker (client.js).
+let trapped = false;
+
 // Installed synchronously, so requests that arrive before the model is ready wait on
 // `ready`; promise reactions run in order, so they are answered in the order sent.
 self.onmessage = async ({ data }) => {
@@ -62,9 +67,23 @@ self.onmessage = async ({ data }) => {
   const { id, name, bytes } = data;
   try {
     const classifier = await ready;
+    if (trapped) return; // the page sends this file again to the new worker
     const result = classifier.classify(new Uint8Array(bytes), String(name ?? ""));
     postMessage({ type: "result", id, result });
   } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError) {
+      // A trap (a Rust panic, an allocation failure): this file's answer, and the end of
+      // this worker.
+      trapped = true;
+      postMessage({
+        type: "error",
+        id,
+        fatal: true,
+        message: `the classifier crashed on this file (${messageOf(e)}); it was restarted for the other files`,
+      });
+      self.close();
+      return;
+    }
     postMessage({ type: "error", id, message: messageOf(e) });
   }
 };
