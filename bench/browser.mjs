@@ -38,7 +38,14 @@ async function modelAndFiles() {
   if (parts.includes("a")) {
     log(`a: model only, ${RUNS} runs each, interleaved`);
     const r = await page.evaluate((runs) => window.bench.modelOnly(runs), RUNS);
-    out.modelOnly = { tract: summary(r.tract), ort: summary(r.onnx), logits: r.logits, info: r.info, raw: r };
+    out.modelOnly = {
+      tract: summary(r.tract),
+      tract_simd128: summary(r.tract_simd128),
+      ort: summary(r.onnx),
+      logits: r.logits,
+      info: r.info,
+      raw: r,
+    };
   }
   if (parts.includes("b")) {
     log(`b: file to result, ${ROUNDS} rounds over the originals, interleaved`);

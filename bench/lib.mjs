@@ -48,6 +48,7 @@ export function distManifest() {
   return {
     glue: find(/^pneumoscan\.[0-9a-f]{8}\.js$/),
     wasm: find(/^pneumoscan_bg\.[0-9a-f]{8}\.wasm$/),
+    wasm_relaxed: find(/^pneumoscan_relaxed_bg\.[0-9a-f]{8}\.wasm$/),
     card: find(/^model\.[0-9a-f]{8}\.json$/),
     onnx: find(/^pneumonia\.[0-9a-f]{8}\.onnx$/),
     client: find(/^client\.[0-9a-f]{8}\.js$/),

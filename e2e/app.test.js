@@ -126,6 +126,42 @@ test("a DICOM file without extension gets the CLI's probability and shows its mo
   await context.close();
 });
 
+test("the relaxed-SIMD build runs where the browser has relaxed SIMD, the SIMD 128 build where not; only the one in use is downloaded", async () => {
+  // Chromium 156 has relaxed SIMD and no flag turns it off, so the browser without it is
+  // played by serving a simd.js whose check answers "no" (the worker, the service worker
+  // and both wasm builds are the real ones).
+  const withoutRelaxedSimd = async (context) => {
+    await context.route(/\/simd\.[0-9a-f]{8}\.js$/, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.text()).replace("WebAssembly.validate(", "false && WebAssembly.validate(");
+      await route.fulfill({ response, body });
+    });
+  };
+  const sample = files.slice(0, 4);
+  for (const [which, simd, file, setup] of [
+    ["relaxed SIMD", "relaxed", /\/pneumoscan_relaxed_bg\.[0-9a-f]{8}\.wasm$/, null],
+    ["SIMD 128 only", "simd128", /\/pneumoscan_bg\.[0-9a-f]{8}\.wasm$/, withoutRelaxedSimd],
+  ]) {
+    const { context, log } = await h.watchedContext(browser);
+    await setup?.(context);
+    const page = await context.newPage();
+    await page.goto(`${nginx.origin}/`);
+    await h.waitReady(page);
+    assert.equal(await page.locator("[data-model-state]").getAttribute("data-wasm-simd"), simd, which);
+    await h.dropFiles(page, sample.map((path) => ({ path })));
+    assertMatchesCli(await h.settledResults(page, sample.length), sample);
+    // Once the service worker has precached the bundle, every wasm fetched is the one in use.
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.waitForTimeout(1000);
+    const wasm = log.requests.map((r) => r.url).filter((url) => url.endsWith(".wasm"));
+    assert.ok(wasm.length >= 1, `${which}: no wasm fetched`);
+    assert.deepEqual(wasm.filter((url) => !file.test(url)), [], `${which}: fetched the other build`);
+    assert.deepEqual(leaks(log, [nginx.origin]), []);
+    assert.deepEqual(log.errors, []);
+    await context.close();
+  }
+});
+
 test("a photo is refused in plain words", async () => {
   const { context, log } = await h.watchedContext(browser);
   const page = await context.newPage();

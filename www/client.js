@@ -71,6 +71,7 @@ function loadWasm(onProgress) {
       path: "wasm",
       card: null,
       initMs: null,
+      simd: null,
       restarts: 0,
       classify: async (input, name) => {
         const bytes = await asArrayBuffer(input);
@@ -110,6 +111,7 @@ function loadWasm(onProgress) {
             ready = true;
             api.card = data.card;
             api.initMs = data.init_ms;
+            api.simd = data.simd;
             resolve(api);
           }
           break;
@@ -213,7 +215,8 @@ async function loadServer(base) {
 /**
  * Loads the classifier. `base` is where the server's `./predict` lives (default: beside
  * this module); `onProgress({loaded, total})` reports the model download in bytes.
- * Resolves to {path: "wasm"|"server", card, initMs, classify(input, name), terminate()}.
+ * Resolves to {path: "wasm"|"server", card, initMs, simd, classify(input, name), terminate()};
+ * `simd` is the WebAssembly build in use, "relaxed" or "simd128" (null on the server path).
  */
 export async function loadClassifier({ base, onProgress } = {}) {
   if (typeof WebAssembly === "object" && typeof Worker === "function") {

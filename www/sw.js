@@ -4,6 +4,7 @@
 // page asks it to take over (SKIP_WAITING, after the user clicks "Reload").
 const VERSION = "__VERSION__";
 const PRECACHE = ["__PRECACHE__"];
+importScripts("./simd.js"); // self.PNEUMOSCAN_WASM: the WebAssembly build this browser runs
 
 const PREFIX = "pneumoscan-";
 const CACHE = `${PREFIX}${VERSION}`;
@@ -14,8 +15,11 @@ const scope = new URL(self.registration.scope);
 const precached = new Set(PRECACHE.map((path) => new URL(path, self.location).href));
 const indexUrl = new URL("./index.html", self.location).href;
 
+// Of the two WebAssembly builds, only the one this browser runs is downloaded.
+const INSTALL = PRECACHE.filter((path) => !path.endsWith(".wasm") || path === self.PNEUMOSCAN_WASM.file);
+
 self.addEventListener("install", (event) => {
-  if (BUILT) event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(PRECACHE)));
+  if (BUILT) event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(INSTALL)));
 });
 
 self.addEventListener("message", (event) => {

@@ -183,6 +183,7 @@ export function mountClassifier(root, options = {}) {
       const card = loaded.card ?? {};
       const name = [card.name, card.version].filter(Boolean).join(" ") || "unknown model";
       app.dataset.path = loaded.path;
+      if (loaded.simd) app.dataset.wasmSimd = loaded.simd;
       if (loaded.path === "server") {
         privacy.textContent = SERVER_PRIVACY;
         privacy.classList.add("ps-privacy-server");

@@ -1,10 +1,11 @@
 // Module worker: loads the wasm classifier and the model, then classifies files one
 // message at a time, so that the page itself never computes.
 // Protocol (the other side is loadWasm in client.js):
-//   worker → main: {type:"progress", loaded, total}, {type:"ready", card, init_ms},
+//   worker → main: {type:"progress", loaded, total}, {type:"ready", card, init_ms, simd},
 //                  {type:"failed", message}, {type:"result", id, result},
 //                  {type:"error", id, message, fatal?} (fatal: the wasm trapped; this worker closes)
 //   main → worker: {type:"classify", id, name, bytes: ArrayBuffer}
+import "./simd.js"; // sets self.PNEUMOSCAN_WASM: which build this browser runs
 import init, { WebClassifier } from "./pneumoscan.js";
 
 const messageOf = (e) => String(e?.message ?? e);
@@ -44,12 +45,17 @@ async function start() {
 
   // The wasm module compiles while the model downloads.
   const [, onnx] = await Promise.all([
-    init({ module_or_path: new URL("./pneumoscan_bg.wasm", import.meta.url) }),
+    init({ module_or_path: new URL(self.PNEUMOSCAN_WASM.file, import.meta.url) }),
     fetchModel(expectedBytes),
   ]);
   const classifier = new WebClassifier(cardText, onnx);
   // performance.now() counts from the worker's start: download, compile and model build.
-  postMessage({ type: "ready", card: classifier.card(), init_ms: Math.round(performance.now()) });
+  postMessage({
+    type: "ready",
+    card: classifier.card(),
+    init_ms: Math.round(performance.now()),
+    simd: self.PNEUMOSCAN_WASM.simd,
+  });
   return classifier;
 }
 

@@ -1,20 +1,29 @@
-// Model-only benchmark (bench/run.sh, part a): our wasm (dist/, WebClassifier.run_model)
-// and onnxruntime-web (wasm execution provider, 1 thread, SIMD) in the same worker, on the
-// same input, interleaved run by run. The input is a real X-ray, squashed to 224 on a canvas.
+// Model-only benchmark (bench/run.sh, part a): our two wasm builds (dist/: SIMD 128, and
+// SIMD 128 + relaxed SIMD; WebClassifier.run_model) and onnxruntime-web (wasm execution
+// provider, 1 thread, SIMD) in the same worker, on the same input, interleaved run by run.
+// The input is a real X-ray, squashed to 224 on a canvas.
 import * as ort from "/ort/ort.wasm.min.mjs";
 
-let ours;
+/** Our classifiers by build: "simd128", "relaxed". */
+const ours = {};
 let session;
 let input;
 
 async function start({ manifest, image }) {
-  const glue = await import(`/dist/${manifest.glue}`);
-  await glue.default({ module_or_path: `/dist/${manifest.wasm}` });
   const [card, onnx] = await Promise.all([
     fetch(`/dist/${manifest.card}`).then((r) => r.text()),
     fetch(`/dist/${manifest.onnx}`).then((r) => r.arrayBuffer()),
   ]);
-  ours = new glue.WebClassifier(card, new Uint8Array(onnx));
+  // The glue holds one instance per module record: import it once per build (the query
+  // makes a second record of the same file).
+  for (const [build, wasm] of [
+    ["simd128", manifest.wasm],
+    ["relaxed", manifest.wasm_relaxed],
+  ]) {
+    const glue = await import(`/dist/${manifest.glue}?build=${build}`);
+    await glue.default({ module_or_path: `/dist/${wasm}` });
+    ours[build] = new glue.WebClassifier(card, new Uint8Array(onnx));
+  }
 
   ort.env.wasm.wasmPaths = "/ort/";
   ort.env.wasm.numThreads = 1;
@@ -43,24 +52,26 @@ async function runOrt() {
 }
 
 async function bench({ runs, warmup }) {
-  for (let i = 0; i < warmup; i++) {
-    ours.run_model(input);
-    await runOrt();
-  }
-  const tract = [];
-  const onnx = [];
-  let logits = {};
+  const run = async (which) => (which === "ort" ? runOrt() : ours[which].run_model(input));
+  const order = ["ort", "simd128", "relaxed"];
+  for (let i = 0; i < warmup; i++) for (const which of order) await run(which);
+  const times = { ort: [], simd128: [], relaxed: [] };
+  const logits = {};
   for (let i = 0; i < runs; i++) {
-    // Alternate which goes first, so neither always runs on a warmer cache.
-    const order = i % 2 ? ["ours", "ort"] : ["ort", "ours"];
-    for (const which of order) {
+    // Rotate which goes first, so none always runs on a warmer cache.
+    for (let j = 0; j < order.length; j++) {
+      const which = order[(i + j) % order.length];
       const t = performance.now();
-      if (which === "ours") logits.ours = ours.run_model(input);
-      else logits.ort = await runOrt();
-      (which === "ours" ? tract : onnx).push(performance.now() - t);
+      logits[which] = await run(which);
+      times[which].push(performance.now() - t);
     }
   }
-  return { tract, onnx, logits };
+  return {
+    tract: times.relaxed,
+    tract_simd128: times.simd128,
+    onnx: times.ort,
+    logits: { ours: logits.relaxed, ours_simd128: logits.simd128, ort: logits.ort },
+  };
 }
 
 self.onmessage = async ({ data }) => {

@@ -1,7 +1,8 @@
 //! Build tasks for pneumoscan.
 //!
 //! `cargo xtask dist [--out DIR] [--no-wasm-opt]` builds the self-contained web bundle:
-//! wasm in the size-optimised `wasm` profile (with SIMD) → wasm-bindgen (`--target web`, the library pinned to the
+//! wasm in the size-optimised `wasm` profile, twice (SIMD 128, and SIMD 128 with relaxed
+//! SIMD; `WASM_BUILDS`) → wasm-bindgen (`--target web`, the library pinned to the
 //! crate's exact version) → `wasm-opt` when it is installed → the `www/` files, the
 //! model and its card → content-hashed names, references rewritten → the service
 //! worker's precache list → precompressed `.gz` files.
@@ -34,6 +35,38 @@ const COMPRESS: &[&str] = &["wasm", "onnx"];
 
 /// Output name of the wasm-bindgen glue (`pneumoscan.js`, `pneumoscan_bg.wasm`).
 const GLUE: &str = "pneumoscan";
+
+/// The two builds of the library the bundle carries; the worker loads one (`www/simd.js`
+/// picks it, and the service worker precaches only that one).
+struct WasmBuild {
+    /// Its file in the bundle.
+    file: &'static str,
+    /// The wasm32 target features it is compiled with.
+    features: &'static str,
+    /// binaryen's name for what it needs beyond plain SIMD, if anything.
+    wasm_opt_feature: Option<&'static str>,
+    /// Its own cargo target directory under the project's (`None`: the project's own):
+    /// the two builds differ only in RUSTFLAGS, which cargo does not keep apart.
+    target_subdir: Option<&'static str>,
+}
+
+/// SIMD 128 for every browser with WebAssembly SIMD, and the same plus relaxed SIMD,
+/// whose fused multiply-add tract's matmul kernels use (bench/RESULTS.md: how much
+/// faster) where the engine has it (Chromium 114+, Firefox 145+...).
+const WASM_BUILDS: [WasmBuild; 2] = [
+    WasmBuild {
+        file: "pneumoscan_bg.wasm",
+        features: "+simd128",
+        wasm_opt_feature: None,
+        target_subdir: None,
+    },
+    WasmBuild {
+        file: "pneumoscan_relaxed_bg.wasm",
+        features: "+simd128,+relaxed-simd",
+        wasm_opt_feature: Some("--enable-relaxed-simd"),
+        target_subdir: Some("wasm-relaxed-simd"),
+    },
+];
 
 type Result<T> = std::result::Result<T, String>;
 
@@ -118,8 +151,22 @@ fn target_dir() -> Result<PathBuf> {
 
 /// Builds the bundle and returns the file names written.
 fn dist(options: &DistOptions) -> Result<Vec<String>> {
-    let wasm = build_wasm()?;
-    let mut files = bindgen(&wasm, options.wasm_opt)?;
+    let mut files = BTreeMap::new();
+    for build in &WASM_BUILDS {
+        let wasm = build_wasm(build)?;
+        let (glue, module) = bindgen(&wasm, options.wasm_opt, build)?;
+        let glue_name = format!("{GLUE}.js");
+        // One glue file serves both: they export the same API, imports included.
+        if let Some(other) = files.insert(glue_name, glue.clone())
+            && other != glue
+        {
+            return Err(format!(
+                "wasm-bindgen wrote different {GLUE}.js glue for {}: the builds must export the same API",
+                build.file
+            ));
+        }
+        files.insert(build.file.to_string(), module);
+    }
     for name in ["model.json", "pneumonia.onnx"] {
         files.insert(name.to_string(), read(&root().join("model").join(name))?);
     }
@@ -137,12 +184,16 @@ fn dist(options: &DistOptions) -> Result<Vec<String>> {
     Ok(bundle.into_keys().collect())
 }
 
-/// Builds the library for wasm32 with SIMD in the `wasm` profile (Cargo.toml: release,
-/// optimised for size); returns the .wasm path.
-fn build_wasm() -> Result<PathBuf> {
+/// Builds the library for wasm32 with `build`'s target features in the `wasm` profile
+/// (Cargo.toml: release, optimised for size); returns the .wasm path.
+fn build_wasm(build: &WasmBuild) -> Result<PathBuf> {
     // Cheap when the target is already there; a fresh machine has only the host target.
     if Command::new("rustup").arg("--version").output().is_ok() {
         run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    let mut target = target_dir()?;
+    if let Some(subdir) = build.target_subdir {
+        target = target.join(subdir);
     }
     run(cargo()
         .args([
@@ -154,15 +205,18 @@ fn build_wasm() -> Result<PathBuf> {
             "pneumoscan",
         ])
         .args(["--target", "wasm32-unknown-unknown"])
+        .arg("--target-dir")
+        .arg(&target)
         .env(
             "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
-            "-C target-feature=+simd128",
+            format!("-C target-feature={}", build.features),
         ))?;
-    Ok(target_dir()?.join("wasm32-unknown-unknown/wasm/pneumoscan.wasm"))
+    Ok(target.join("wasm32-unknown-unknown/wasm/pneumoscan.wasm"))
 }
 
-/// wasm-bindgen (`--target web`), then `wasm-opt` when asked for and installed.
-fn bindgen(wasm: &Path, wasm_opt: bool) -> Result<BTreeMap<String, Vec<u8>>> {
+/// wasm-bindgen (`--target web`), then `wasm-opt` when asked for and installed; returns
+/// the JS glue and the module.
+fn bindgen(wasm: &Path, wasm_opt: bool, build: &WasmBuild) -> Result<(Vec<u8>, Vec<u8>)> {
     let temp = std::env::temp_dir().join(format!("pneumoscan-bindgen-{}", std::process::id()));
     std::fs::create_dir_all(&temp).map_err(|e| format!("{}: {e}", temp.display()))?;
     wasm_bindgen_cli_support::Bindgen::new()
@@ -173,14 +227,11 @@ fn bindgen(wasm: &Path, wasm_opt: bool) -> Result<BTreeMap<String, Vec<u8>>> {
         .typescript(false)
         .generate(&temp)
         .map_err(|e| format!("wasm-bindgen: {e}"))?;
-    let glue_wasm = temp.join(format!("{GLUE}_bg.wasm"));
+    let module = temp.join(format!("{GLUE}_bg.wasm"));
     if wasm_opt {
-        optimise(&glue_wasm)?;
+        optimise(&module, build.wasm_opt_feature)?;
     }
-    let mut files = BTreeMap::new();
-    for name in [format!("{GLUE}.js"), format!("{GLUE}_bg.wasm")] {
-        files.insert(name.clone(), read(&temp.join(&name))?);
-    }
+    let files = (read(&temp.join(format!("{GLUE}.js")))?, read(&module)?);
     std::fs::remove_dir_all(&temp).map_err(|e| format!("{}: {e}", temp.display()))?;
     Ok(files)
 }
@@ -191,7 +242,7 @@ fn bindgen(wasm: &Path, wasm_opt: bool) -> Result<BTreeMap<String, Vec<u8>>> {
 /// first use): Debian's binaryen 108 is too old for wasm-bindgen 0.2.130's output (the
 /// module it writes fails to instantiate). `-Oz` takes the gzipped wasm from 2.8 to
 /// 2.2 MB; see bench/RESULTS.md for what it costs in speed.
-fn optimise(wasm: &Path) -> Result<()> {
+fn optimise(wasm: &Path, extra_feature: Option<&str>) -> Result<()> {
     let tools = root().join("xtask");
     let wasm_opt = tools.join("node_modules/.bin/wasm-opt");
     if !wasm_opt.exists() {
@@ -206,7 +257,8 @@ fn optimise(wasm: &Path) -> Result<()> {
             return Ok(());
         }
     }
-    // wasm-opt takes minutes: reuse its output for the same input (same build).
+    // wasm-opt takes minutes: reuse its output for the same input (same build; the
+    // relaxed build's input differs from the other's).
     let input = read(wasm)?;
     let cache = target_dir()?
         .join("wasm-opt-cache")
@@ -230,6 +282,7 @@ fn optimise(wasm: &Path) -> Result<()> {
             "--enable-nontrapping-float-to-int",
         ])
         .args(["--enable-multivalue", "--enable-reference-types"])
+        .args(extra_feature)
         .arg(wasm)
         .arg("-o")
         .arg(wasm))?;
