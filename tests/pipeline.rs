@@ -107,30 +107,12 @@ fn jpeg_is_close_to_the_lossless_picture() {
     );
 }
 
-/// A JPEG with an EXIF APP1 segment whose only entry is `Orientation = orientation`.
-fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
-    let mut tiff = b"II*\0\x08\0\0\0\x01\0".to_vec(); // little endian, IFD at 8, one entry
-    tiff.extend_from_slice(&0x0112u16.to_le_bytes()); // Orientation
-    tiff.extend_from_slice(&3u16.to_le_bytes()); // SHORT
-    tiff.extend_from_slice(&1u32.to_le_bytes()); // count
-    tiff.extend_from_slice(&orientation.to_le_bytes());
-    tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // padding, no next IFD
-    let mut segment = b"Exif\0\0".to_vec();
-    segment.extend_from_slice(&tiff);
-    let mut out = jpeg[..2].to_vec(); // SOI
-    out.extend_from_slice(&[0xFF, 0xE1]);
-    out.extend_from_slice(&((segment.len() + 2) as u16).to_be_bytes());
-    out.extend_from_slice(&segment);
-    out.extend_from_slice(&jpeg[2..]);
-    out
-}
-
 #[test]
 fn exif_orientation_turns_the_image_upright() {
     let upright = DynamicImage::ImageLuma8(picture(320, 256));
     // Stored turned 90° anticlockwise; orientation 6 says "rotate 90° clockwise to view".
     let stored = upright.rotate270();
-    let tagged = with_exif_orientation(&encode(&stored, ImageFormat::Jpeg), 6);
+    let tagged = common::corpus::with_exif_orientation(&encode(&stored, ImageFormat::Jpeg), 6);
     let p = classify(&tagged).expect("EXIF JPEG");
     assert_eq!((p.image.width, p.image.height), (320, 256));
     assert!(
