@@ -126,6 +126,33 @@ test("a DICOM file without extension gets the CLI's probability and shows its mo
   await context.close();
 });
 
+test("JPEG 2000 and JPEG-LS DICOM files (made by GDCM from a real X-ray) get the CLI's probabilities", async () => {
+  // Written by tests/codecs.rs (write_e2e_fixtures): 12 bits stored, encoded by gdcmconv.
+  const fixtures = process.env.PNEUMOSCAN_FIXTURES;
+  const names = ["j2k12.dcm", "jls12.dcm", "raw12.dcm"];
+  const paths = names.map((n) => fixtures && join(fixtures, n));
+  for (const p of paths) assert.ok(p && existsSync(p), `PNEUMOSCAN_FIXTURES must hold ${p} (see tests/run.sh)`);
+  const cli = h.cliResults(paths);
+
+  const { context, log } = await h.watchedContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${nginx.origin}/`);
+  await h.waitReady(page);
+  await h.dropFiles(page, paths.map((path) => ({ path })));
+  const results = await h.settledResults(page, names.length);
+  for (const name of names) {
+    const result = results.find((r) => r.filename === name);
+    assert.ok(result, `${name} has a result`);
+    assert.equal(cli[name].status, "ok", cli[name].message);
+    assert.equal(result.status, "ok", result.text);
+    const diff = Math.abs(Number(result.probability) - cli[name].probability);
+    assert.ok(diff <= TOLERANCE, `${name}: browser ${result.probability} vs CLI ${cli[name].probability}`);
+  }
+  assert.deepEqual(leaks(log, [nginx.origin]), []);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test("the relaxed-SIMD build runs where the browser has relaxed SIMD, the SIMD 128 build where not; only the one in use is downloaded", async () => {
   // Chromium 156 has relaxed SIMD and no flag turns it off, so the browser without it is
   // played by serving a simd.js whose check answers "no" (the worker, the service worker

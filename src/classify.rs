@@ -112,6 +112,20 @@ impl Classifier {
         &self.model
     }
 
+    /// [`Classifier::classify`], with a panic anywhere in decoding or inference turned
+    /// into [`Error::Internal`] for this file alone: what the native front ends call,
+    /// so that one file that trips a bug in a codec costs only its own result (the
+    /// panic message still goes to stderr through the panic hook, for the bug report).
+    /// In WebAssembly a panic aborts the instance instead, and the page's worker
+    /// restarts (`www/client.js`).
+    pub fn classify_guarded(&self, bytes: &[u8]) -> Result<Prediction, Error> {
+        // Unwind safety: a classification shares nothing mutable with the next one
+        // (the model's state and every buffer are made per call), so nothing broken
+        // can be seen after a caught panic.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.classify(bytes)))
+            .unwrap_or_else(|panic| Err(Error::Internal(panic_message(panic.as_ref()))))
+    }
+
     /// Classifies one image file held in memory.
     pub fn classify(&self, bytes: &[u8]) -> Result<Prediction, Error> {
         let start = Instant::now();
@@ -180,4 +194,16 @@ impl Classifier {
 
 fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
+}
+
+/// The text a panic was raised with (`panic!("…")`, an assertion, an index out of
+/// bounds), or a placeholder for other payloads.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "the decoder stopped unexpectedly".to_string()
+    }
 }

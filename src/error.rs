@@ -12,11 +12,13 @@ pub enum Error {
     #[error("the file is empty")]
     Empty,
     /// The bytes are not in an image format Pneumoscan reads.
-    #[error("not a supported image: {0}; use JPEG, PNG, WebP, TIFF, BMP, GIF or DICOM")]
+    #[error(
+        "not a supported image: {0}; use JPEG, PNG, JPEG 2000, WebP, TIFF, BMP, GIF, PGM/PPM or DICOM"
+    )]
     UnsupportedFormat(String),
     /// The header claims a size beyond the decoding limits (a decompression bomb, or a
     /// scan far larger than any X-ray).
-    #[error("image too large: {0}; Pneumoscan reads images up to {max_side} pixels per side and {max_mpx} megapixels", max_side = crate::input::MAX_SIDE, max_mpx = crate::input::MAX_PIXELS / (1024 * 1024))]
+    #[error("image too large: {0}; Pneumoscan reads images up to {max_side} pixels per side and {max_mpx} megapixels", max_side = crate::limits::MAX_SIDE, max_mpx = crate::limits::MAX_PIXELS / (1024 * 1024))]
     TooLarge(String),
     /// The image is too small to hold a readable X-ray.
     #[error(
@@ -59,6 +61,11 @@ pub enum Error {
     /// per sample).
     #[error("this DICOM image is not supported: {0}")]
     DicomUnsupported(String),
+    /// A bug: the decoder or the model panicked on this file. Natively the panic is
+    /// caught per file ([`crate::Classifier::classify_guarded`]), so the other files of
+    /// a batch and the server's other requests are not affected.
+    #[error("internal error while reading this file: {0}")]
+    Internal(String),
     /// The model card is missing fields or inconsistent.
     #[error("invalid model card: {0}")]
     ModelCard(String),

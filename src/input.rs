@@ -9,17 +9,12 @@ use image::error::{ImageError, LimitErrorKind};
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
+use crate::codecs::jpeg2000::{self, Resolution};
 use crate::dicom::{self, DicomInfo};
 use crate::error::Error;
+use crate::limits::{check_size, too_much_memory};
 
-/// Largest width or height accepted, in pixels.
-pub const MAX_SIDE: u32 = 16_384;
-/// Largest pixel count accepted (64 Mpx: a 9000 x 7000 scan fits).
-pub const MAX_PIXELS: u64 = 64 * 1024 * 1024;
-/// Largest allocation the decoder may make, in bytes.
-pub const MAX_DECODER_ALLOC: u64 = 512 * 1024 * 1024;
-/// Smallest width or height accepted, in pixels.
-pub const MIN_SIDE: u32 = 32;
+pub use crate::limits::{MAX_DECODER_ALLOC, MAX_PIXELS, MAX_SIDE, MIN_SIDE};
 
 /// A decoded image and what we learnt while decoding it.
 #[derive(Debug)]
@@ -53,9 +48,26 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, Error> {
             warnings: decoded.warnings,
         });
     }
+    if jpeg2000::is_jpeg2000(bytes) {
+        let samples = jpeg2000::decode(bytes, Resolution::ForModel, "JPEG 2000")?;
+        let components = samples.components;
+        let image = samples.into_image().ok_or_else(|| {
+            Error::UnsupportedFormat(format!("JPEG 2000 with {components} components per pixel"))
+        })?;
+        return Ok(Decoded {
+            image,
+            format: "JPEG 2000",
+            rotated: false,
+            dicom: None,
+            warnings: Vec::new(),
+        });
+    }
     let format =
         image::guess_format(bytes).map_err(|_| Error::UnsupportedFormat(describe(bytes)))?;
     let name = format_name(format);
+    if format == ImageFormat::Tiff {
+        check_tiff_layout(bytes)?;
+    }
     let corrupt = |e: ImageError| map_error(name, e);
 
     // The headers are read under the memory limit alone, so that a size beyond the
@@ -234,18 +246,31 @@ fn truncated_jpeg(image: &DynamicImage) -> Result<String, Error> {
     })
 }
 
-/// Checks a decoded size against [`MAX_SIDE`], [`MAX_PIXELS`] and [`MIN_SIDE`], before
-/// any pixel is decoded (also for DICOM).
-pub(crate) fn check_size(width: u32, height: u32) -> Result<(), Error> {
-    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
-        return Err(too_large(width, height));
-    }
-    if width < MIN_SIDE || height < MIN_SIDE {
-        return Err(Error::TooSmall {
-            width,
-            height,
-            min_side: MIN_SIDE,
-        });
+/// Refuses TIFF layouts that the `tiff` crate (0.11.3) cannot decode without panicking,
+/// before it sees them: tiles whose colour planes are stored separately
+/// (PlanarConfiguration 2), which trip an assertion in its chunk reader for every bit
+/// depth and compression (`tests/tiff.rs` makes such files). A file whose first
+/// directory cannot be read is left to the decoder, which reports it.
+fn check_tiff_layout(bytes: &[u8]) -> Result<(), Error> {
+    use tiff::decoder::{ChunkType, Decoder};
+    use tiff::tags::Tag;
+    let Ok(mut decoder) = Decoder::new(Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    let planar = decoder
+        .find_tag_unsigned::<u16>(Tag::PlanarConfiguration)
+        .ok()
+        .flatten()
+        .unwrap_or(1);
+    let samples = decoder
+        .find_tag_unsigned::<u16>(Tag::SamplesPerPixel)
+        .ok()
+        .flatten()
+        .unwrap_or(1);
+    if planar == 2 && samples > 1 && decoder.get_chunk_type() == ChunkType::Tile {
+        return Err(Error::UnsupportedFormat(
+            "TIFF variant not supported (tiles with separate colour planes, PlanarConfiguration 2); save it as an ordinary TIFF, PNG or JPEG".into(),
+        ));
     }
     Ok(())
 }
@@ -276,18 +301,11 @@ fn claimed_size(format: ImageFormat, bytes: &[u8]) -> Option<(u32, u32)> {
     }
 }
 
-fn too_large(width: u32, height: u32) -> Error {
-    Error::TooLarge(format!("{width}x{height} pixels"))
-}
-
 fn map_error(format: &'static str, error: ImageError) -> Error {
     match error {
         ImageError::Limits(ref e) => match e.kind() {
             LimitErrorKind::DimensionError | LimitErrorKind::InsufficientMemory => {
-                Error::TooLarge(format!(
-                    "decoding it would need more than {} MiB",
-                    MAX_DECODER_ALLOC >> 20
-                ))
+                too_much_memory()
             }
             _ => Error::Corrupt {
                 format: format.into(),
@@ -312,6 +330,7 @@ fn format_name(format: ImageFormat) -> &'static str {
         ImageFormat::WebP => "WebP",
         ImageFormat::Tiff => "TIFF",
         ImageFormat::Bmp => "BMP",
+        ImageFormat::Pnm => "PNM",
         other => other.extensions_str().first().copied().unwrap_or("image"),
     }
 }

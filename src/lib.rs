@@ -17,11 +17,13 @@
 
 pub mod card;
 pub mod classify;
+pub mod codecs;
 pub mod dicom;
 pub mod error;
 pub mod gate;
 pub mod heatmap;
 pub mod input;
+pub mod limits;
 pub mod metrics;
 pub mod model;
 pub mod preprocess;

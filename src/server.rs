@@ -174,13 +174,15 @@ async fn predict(
     let classifier = Arc::clone(&state.classifier);
     let result = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        classifier.classify(&bytes)
+        classifier.classify_guarded(&bytes)
     })
     .await;
     let outcome = match &result {
         Ok(Ok(prediction)) if prediction.refusal.is_none() => "ok",
         Ok(Ok(_)) => "refused",
-        _ => "error",
+        // A bug in a codec or the model: counted apart, so an alert can fire on it.
+        Ok(Err(Error::Internal(_))) | Err(_) => "panic",
+        Ok(Err(_)) => "error",
     };
     state.telemetry.classified(outcome);
     match result {
@@ -199,6 +201,9 @@ async fn predict(
             .into_response(),
         },
         Ok(Err(e)) => {
+            if let Error::Internal(message) = &e {
+                tracing::error!(%filename, %message, "panic while classifying a file");
+            }
             let status = match e {
                 Error::Empty
                 | Error::UnsupportedFormat(_)
@@ -384,10 +389,10 @@ impl Telemetry {
         let classifications = Family::<OutcomeLabels, Counter>::default();
         registry.register(
             "classifications",
-            "Uploaded images put through the pipeline, by outcome (ok, refused: not a chest X-ray, error: unreadable image)",
+            "Uploaded images put through the pipeline, by outcome (ok, refused: not a chest X-ray, error: unreadable image, panic: a bug caught while reading the file)",
             classifications.clone(),
         );
-        for outcome in ["ok", "refused", "error"] {
+        for outcome in ["ok", "refused", "error", "panic"] {
             // Present (at 0) from the start, so that rates work from the first scrape.
             classifications
                 .get_or_create(&OutcomeLabels { outcome })

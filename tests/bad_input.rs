@@ -10,9 +10,7 @@
 
 mod common;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, OnceLock};
 
 use common::corpus::{self, Case, Corpus, Expect};
@@ -144,86 +142,6 @@ fn the_library_gives_every_corpus_file_its_expected_outcome() {
     fail_on(failures);
 }
 
-/// `VmHWM` (peak resident memory) of process `pid` in bytes, or `None` once it has
-/// exited.
-fn vm_hwm(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kib: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib * 1024)
-}
-
-/// Runs the real binary with `args` and returns (exit code, stdout, stderr, peak RSS in
-/// bytes).
-///
-/// The peak is the kernel's `ru_maxrss` for the reaped child (`wait4`), except that a
-/// child inherits its parent's high-water mark when it is spawned (the kernel records
-/// the old memory map's at `exec`), so while this test process itself has used more
-/// than the child, the child's own `VmHWM`, polled every millisecond until it exits,
-/// is used instead.
-#[expect(
-    clippy::zombie_processes,
-    reason = "the child is reaped by wait4, which std's Child does not know of"
-)]
-fn run_measured(args: &[&std::ffi::OsStr]) -> (i32, Vec<u8>, String, u64) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pneumoscan"))
-        .args(args)
-        .env_remove("PNEUMOSCAN_MODEL")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts pneumoscan");
-    let id = child.id();
-    // Polls until the child is a zombie (no VmHWM): it is reaped only after that.
-    let poller = std::thread::spawn(move || {
-        let mut peak = 0;
-        while let Some(hwm) = vm_hwm(id) {
-            peak = peak.max(hwm);
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
-        peak
-    });
-    let mut stderr = child.stderr.take().expect("stderr");
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    let mut stdout = Vec::new();
-    child
-        .stdout
-        .take()
-        .expect("stdout")
-        .read_to_end(&mut stdout)
-        .expect("reads stdout");
-    let stderr = reader.join().expect("stderr reader");
-    let polled = poller.join().expect("poller");
-    let pid = libc::pid_t::try_from(id).expect("pid");
-    let mut status = 0;
-    // SAFETY: a zeroed rusage is a valid value; wait4 fills it in for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: pid is our child, not yet reaped (std's Child never waited on it).
-    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(reaped, pid, "wait4: {}", std::io::Error::last_os_error());
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -libc::WTERMSIG(status)
-    };
-    // ru_maxrss is in KiB on Linux.
-    let maxrss = u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024;
-    let inherited = vm_hwm(std::process::id()).unwrap_or(u64::MAX);
-    let peak = if maxrss > inherited { maxrss } else { polled };
-    (code, stdout, stderr, peak)
-}
-
 /// Writes the corpus into `dir`, one file per case.
 fn write_corpus(corpus: &Corpus, dir: &Path) -> Vec<PathBuf> {
     std::fs::create_dir_all(dir).expect("creates the corpus folder");
@@ -261,7 +179,7 @@ fn the_cli_gives_every_corpus_file_its_expected_outcome_in_under_1_gib() {
     let mut peaks = Vec::new();
     for (case, path) in corpus.cases.iter().zip(&paths) {
         let (code, stdout, stderr, peak) =
-            run_measured(&["classify".as_ref(), "--json".as_ref(), path.as_os_str()]);
+            common::run_measured(&["classify".as_ref(), "--json".as_ref(), path.as_os_str()]);
         peaks.push(format!("{} {} MiB", case.name, peak >> 20));
         if peak >= MAX_RSS_BYTES {
             failures.push(format!(
@@ -295,7 +213,7 @@ fn the_cli_gives_every_corpus_file_its_expected_outcome_in_under_1_gib() {
     // All of them in one run, as a user would: every file reported, in order, exit 1.
     let mut args: Vec<&std::ffi::OsStr> = vec!["classify".as_ref(), "--json".as_ref()];
     args.extend(paths.iter().map(|p| p.as_os_str()));
-    let (code, stdout, stderr, _) = run_measured(&args);
+    let (code, stdout, stderr, _) = common::run_measured(&args);
     assert_eq!(
         code, 1,
         "an error among the files exits 1; stderr: {stderr}"

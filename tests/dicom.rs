@@ -23,8 +23,10 @@ const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
 const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
 const RLE: &str = "1.2.840.10008.1.2.5";
 const JPEG_BASELINE: &str = "1.2.840.10008.1.2.4.50";
-const JPEG_2000: &str = "1.2.840.10008.1.2.4.90";
-const JPEG_LS: &str = "1.2.840.10008.1.2.4.80";
+/// JPEG 2000 Part 2 (multi-component): still not read.
+const JPEG_2000_PART_2: &str = "1.2.840.10008.1.2.4.92";
+/// MPEG-2 video: not an image codec for radiographs.
+const MPEG2: &str = "1.2.840.10008.1.2.4.100";
 /// Digital X-Ray Image Storage - For Presentation.
 const DX_STORAGE: &str = "1.2.840.10008.5.1.4.1.1.1.1";
 
@@ -509,7 +511,7 @@ fn dicom_without_pixel_data_is_a_specific_error() {
 fn unsupported_transfer_syntaxes_are_named() {
     // A JPEG 2000 code stream's start; never decoded.
     let j2k = vec![0xFF, 0x4F, 0xFF, 0x51, 0, 0];
-    for (uid, name) in [(JPEG_2000, "JPEG 2000"), (JPEG_LS, "JPEG-LS")] {
+    for (uid, name) in [(JPEG_2000_PART_2, "JPEG 2000"), (MPEG2, "MPEG")] {
         let bytes = Dicom::new(uid, 64, 64, Pixels::Fragments(vec![j2k.clone()])).write();
         match classify(&bytes) {
             Err(e @ Error::DicomTransferSyntax { .. }) => {
@@ -827,7 +829,12 @@ mod front_ends {
         assert_eq!(body["dicom"]["transfer_syntax"], "RLE Lossless");
         assert!(!body.to_string().contains("Doe"));
 
-        let j2k = Dicom::new(JPEG_2000, 64, 64, Pixels::Fragments(vec![vec![0xFF, 0x4F]]));
+        let j2k = Dicom::new(
+            JPEG_2000_PART_2,
+            64,
+            64,
+            Pixels::Fragments(vec![vec![0xFF, 0x4F]]),
+        );
         let (status, body) = post("j2k", j2k.write());
         assert_eq!(status, 415, "{body}");
         assert!(body["error"].as_str().expect("error").contains("JPEG 2000"));

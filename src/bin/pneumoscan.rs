@@ -298,7 +298,11 @@ fn classify_all(classifier: &Classifier, files: &[PathBuf]) -> Vec<Result<Predic
                     let Some(path) = files.get(i) else { break };
                     let result = std::fs::read(path)
                         .map_err(|e| format!("cannot read {}: {e}", path.display()))
-                        .and_then(|bytes| classifier.classify(&bytes).map_err(|e| e.to_string()));
+                        .and_then(|bytes| {
+                            classifier
+                                .classify_guarded(&bytes)
+                                .map_err(|e| e.to_string())
+                        });
                     *results[i].lock().expect("no worker panics") = Some(result);
                     bar.inc(1);
                 }
