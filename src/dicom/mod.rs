@@ -161,6 +161,14 @@ pub fn decode(bytes: &[u8]) -> Result<DicomImage, Error> {
                 )));
             };
             let mut frame = frame.to_vec();
+            if header.photometric == "YBR_FULL_422" {
+                if header.bits_allocated != 8 || header.columns % 2 == 1 {
+                    return Err(Error::DicomUnsupported(
+                        "YBR_FULL_422 with 16-bit samples or an odd width".into(),
+                    ));
+                }
+                frame = header.expand_ybr_422(&frame);
+            }
             if file.encoding == Encoding::ExplicitBe && header.bits_allocated == 16 {
                 for sample in frame.chunks_exact_mut(2) {
                     sample.swap(0, 1);

@@ -249,6 +249,10 @@ pub(super) fn looks_like_dicom(bytes: &[u8]) -> bool {
     let group = u16::from_le_bytes([g0, g1]);
     let element = u16::from_le_bytes([e0, e1]);
     let explicit = is_vr([v0, v1]);
+    // A bare explicit VR big endian data set (retired, but still met).
+    if u16::from_be_bytes([g0, g1]) == 0x0008 && explicit {
+        return u16::from_be_bytes([e0, e1]) <= 0x0020;
+    }
     match group {
         0x0002 => explicit && element <= 0x0100,
         0x0008 => {
@@ -311,7 +315,8 @@ pub(super) fn read_meta(bytes: &[u8]) -> Result<Meta, Error> {
         }
         pos += value.len();
     }
-    if pos > start && syntax.is_none() {
+    // A meta group, or a `DICM` magic announcing one, must name the transfer syntax.
+    if (start > 0 || pos > start) && syntax.is_none() {
         return Err(corrupt("the file meta information has no transfer syntax"));
     }
     Ok(Meta {
@@ -357,8 +362,12 @@ pub(super) fn parse(bytes: &[u8]) -> Result<File<'_>, Error> {
     let meta = read_meta(bytes)?;
     let pos = meta.dataset_start;
     let sniffed = sniff_encoding(bytes, pos);
+    let big_endian_bare = meta.syntax.is_none()
+        && bytes.get(pos..pos + 2) == Some(&[0x00, 0x08])
+        && sniffed == Some(Encoding::ExplicitLe);
     let syntax = match meta.syntax {
         Some(syntax) => syntax,
+        None if big_endian_bare => EXPLICIT_VR_BE.to_string(),
         // A bare data set: its own bytes say how it is encoded.
         None if sniffed == Some(Encoding::ExplicitLe) => EXPLICIT_VR_LE.to_string(),
         None => IMPLICIT_VR_LE.to_string(),
@@ -578,11 +587,18 @@ impl<'a> Walker<'a> {
                 // a sequence of data set items.
                 let mut first = None;
                 let mut fragments = top_pixels.then(Vec::new);
+                // A sequence stored as UN with an undefined length holds implicit VR
+                // little endian items (PS3.5 6.2.2), whatever the file's encoding.
+                let item_encoding = if h.vr == Some(*b"UN") {
+                    Encoding::ImplicitLe
+                } else {
+                    encoding
+                };
                 pos = self.items(
                     pos,
                     limit,
                     true,
-                    encoding,
+                    item_encoding,
                     depth + 1,
                     h.tag == PIXEL_DATA,
                     &mut first,

@@ -179,10 +179,27 @@ impl Header {
 
     /// Bytes of one decoded frame.
     pub(super) fn frame_bytes(&self) -> usize {
-        usize::from(self.rows)
-            * usize::from(self.columns)
-            * usize::from(self.samples)
-            * usize::from(self.bits_allocated / 8)
+        // YBR_FULL_422 stores two luma samples and one pair of chroma samples per two
+        // pixels (PS3.3 C.7.6.3.1.2): two samples per pixel instead of three.
+        let samples = if self.photometric == "YBR_FULL_422" {
+            2
+        } else {
+            usize::from(self.samples)
+        };
+        usize::from(self.rows) * usize::from(self.columns) * samples * usize::from(self.bits_allocated / 8)
+    }
+
+    /// An uncompressed YBR_FULL_422 frame (Y1 Y2 Cb Cr per two pixels) → YBR_FULL
+    /// (Y Cb Cr per pixel), which [`render`] turns into RGB.
+    pub(super) fn expand_ybr_422(&mut self, frame: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(frame.len() / 2 * 3);
+        for group in frame.chunks_exact(4) {
+            let [y1, y2, cb, cr] = [group[0], group[1], group[2], group[3]];
+            out.extend_from_slice(&[y1, cb, cr, y2, cb, cr]);
+        }
+        self.photometric = "YBR_FULL".into();
+        self.planar = 0;
+        out
     }
 
     /// The decode limits of [`crate::input`]: pixels per side and in all, and memory (at
