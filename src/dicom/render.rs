@@ -186,7 +186,10 @@ impl Header {
         } else {
             usize::from(self.samples)
         };
-        usize::from(self.rows) * usize::from(self.columns) * samples * usize::from(self.bits_allocated / 8)
+        usize::from(self.rows)
+            * usize::from(self.columns)
+            * samples
+            * usize::from(self.bits_allocated / 8)
     }
 
     /// An uncompressed YBR_FULL_422 frame (Y1 Y2 Cb Cr per two pixels) → YBR_FULL

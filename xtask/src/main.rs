@@ -111,11 +111,32 @@ fn parse_dist(args: &[String]) -> Result<DistOptions> {
     Ok(options)
 }
 
-/// The workspace root (the pneumoscan crate).
+/// The workspace root (the pneumoscan crate), found at run time: `cargo run` (the
+/// `cargo xtask` alias) sets `CARGO_MANIFEST_DIR` to this checkout's `xtask/`. The
+/// compile-time `env!` is not used: with a target directory shared between two clones,
+/// cargo reuses the xtask binary built in the other clone, whose baked-in path would make
+/// `cargo xtask dist` rebuild and rewrite that clone's `dist/`.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    root_from(std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from))
+}
+
+/// [`root`] for a given `CARGO_MANIFEST_DIR`; without one, the current directory's
+/// workspace (as `cargo locate-project --workspace` finds it).
+fn root_from(manifest_dir: Option<PathBuf>) -> PathBuf {
+    if let Some(dir) = manifest_dir {
+        return dir
+            .parent()
+            .expect("xtask lives in a subdirectory of the workspace")
+            .to_path_buf();
+    }
+    let out = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["locate-project", "--workspace", "--message-format", "plain"])
+        .output()
+        .expect("runs cargo locate-project");
+    let manifest = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    manifest
         .parent()
-        .expect("xtask lives in a subdirectory of the workspace")
+        .expect("the workspace manifest has a folder")
         .to_path_buf()
 }
 
@@ -486,6 +507,29 @@ fn file_name(path: &Path) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The workspace comes from the run-time `CARGO_MANIFEST_DIR` (another clone's
+    /// checkout when the binary is shared), never from where the binary was compiled.
+    #[test]
+    fn the_workspace_is_found_at_run_time() {
+        let elsewhere = PathBuf::from("/some/other/clone/xtask");
+        assert_eq!(
+            root_from(Some(elsewhere)),
+            PathBuf::from("/some/other/clone")
+        );
+        let here = root_from(None);
+        assert!(
+            here.join("Cargo.toml").is_file() && here.join("xtask").is_dir(),
+            "{here:?}"
+        );
+        // And the binary's source never names its own compile-time path.
+        let source = include_str!("main.rs");
+        let baked = ["env!(", "\"CARGO_MANIFEST_DIR\")"].concat();
+        assert!(
+            !source.contains(&baked),
+            "root() must not use the compile-time path"
+        );
+    }
 
     fn bundle(files: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
         files
