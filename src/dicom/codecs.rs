@@ -204,7 +204,14 @@ fn clamp_to_stored_bits(samples: &mut crate::codecs::Samples, header: &Header) {
     } else {
         (0, (1i32 << stored) - 1)
     };
-    let shift = u32::from(header.high_bit + 1).saturating_sub(stored);
+    // Where the stored bits lie, as render's `stored_bits` reads them (a High Bit that
+    // contradicts Bits Stored or Bits Allocated counts as Bits Stored - 1).
+    let high_bit = u32::from(header.high_bit);
+    let shift = if high_bit + 1 >= stored && high_bit < u32::from(header.bits_allocated) {
+        high_bit + 1 - stored
+    } else {
+        0
+    };
     let mask = (1u32 << stored) - 1;
     for pair in samples.data.chunks_exact_mut(2) {
         let raw = u32::from(u16::from_le_bytes([pair[0], pair[1]]));
