@@ -14,7 +14,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use image::{DynamicImage, GrayImage, ImageBuffer, Luma};
 use pneumoscan::codecs::jpeg2000::{self, Resolution};
@@ -387,17 +387,10 @@ fn the_cli_gives_the_librarys_numbers_for_every_encoding() {
 
 #[test]
 fn predict_gives_the_librarys_numbers_for_every_encoding() {
-    use pneumoscan::server::{Limits, app};
     use reqwest::multipart::{Form, Part};
     let Some(fixtures) = fixtures() else { return };
     let library = library(fixtures);
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind loopback");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let router = app(Arc::new(common::classifier()), &Limits::default());
-    runtime.spawn(async move { axum::serve(listener, router).await });
+    let (runtime, base) = common::serve();
     for (f, p) in fixtures.iter().zip(&library) {
         let body: serde_json::Value = runtime.block_on(async {
             let form = Form::new().part("file", Part::bytes(f.bytes.clone()).file_name(f.name));

@@ -728,9 +728,7 @@ fn write_e2e_fixtures() {
 #[cfg(feature = "native")]
 mod front_ends {
     use std::process::Command;
-    use std::sync::Arc;
 
-    use pneumoscan::server::{Limits, app};
     use reqwest::multipart::{Form, Part};
     use serde_json::Value;
 
@@ -798,13 +796,7 @@ mod front_ends {
         let bytes = real_xray_dicom(&xray);
         let library = common::classifier().classify(&bytes).expect("library");
 
-        let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind loopback");
-        let base = format!("http://{}", listener.local_addr().expect("address"));
-        let router = app(Arc::new(common::classifier()), &Limits::default());
-        runtime.spawn(async move { axum::serve(listener, router).await });
+        let (runtime, base) = common::serve();
 
         let post = |name: &str, bytes: Vec<u8>| {
             runtime.block_on(async {

@@ -128,3 +128,21 @@ pub fn run_measured(args: &[&std::ffi::OsStr]) -> (i32, Vec<u8>, String, u64) {
     let peak = if maxrss > inherited { maxrss } else { polled };
     (code, stdout, stderr, peak)
 }
+
+/// The real server (`pneumoscan::server::app` with the shipped model and default limits)
+/// on a loopback port, in a runtime of its own: the runtime, to drive a client with, and
+/// the base URL.
+#[cfg(feature = "native")]
+pub fn serve() -> (tokio::runtime::Runtime, String) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind loopback");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let router = pneumoscan::server::app(
+        std::sync::Arc::new(classifier()),
+        &pneumoscan::server::Limits::default(),
+    );
+    runtime.spawn(async move { axum::serve(listener, router).await });
+    (runtime, base)
+}
