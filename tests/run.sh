@@ -9,7 +9,28 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step's wall time, printed as a table at the end (and on failure, up to the step
+# that failed), so that a slow step shows at once.
+STEP_NAMES=() STEP_SECONDS=() step_started=$SECONDS
+step() {
+    step_done
+    STEP_NAMES+=("$*")
+    step_started=$SECONDS
+    printf '\n==> %s\n' "$*"
+}
+step_done() {
+    if [ ${#STEP_NAMES[@]} -gt ${#STEP_SECONDS[@]} ]; then
+        STEP_SECONDS+=($((SECONDS - step_started)))
+    fi
+}
+step_times() {
+    step_done
+    printf '\n==> time per step (total %d min %02d s)\n' $((SECONDS / 60)) $((SECONDS % 60))
+    for i in "${!STEP_SECONDS[@]}"; do
+        printf '%6d s  %s\n' "${STEP_SECONDS[$i]}" "${STEP_NAMES[$i]}"
+    done
+}
+trap step_times EXIT
 
 step "install what is missing"
 bash tests/install-deps.sh
@@ -30,8 +51,13 @@ target_dir=$(cargo metadata --format-version 1 --no-deps |
 step "the real-file corpus (tests/real-files.sh: pydicom's test files, codec crates' samples)"
 bash tests/real-files.sh "$target_dir/real-files"
 
-step "cargo test (pneumoscan with the native feature, xtask)"
-cargo test --workspace --features pneumoscan/native
+# The fixtures the end-to-end tests drop (DICOM from tests/dicom.rs and tests/codecs.rs,
+# the bad-input corpus from tests/bad_input.rs) are written by tests of this same run: a
+# separate `cargo test --test NAME` afterwards selects a different unit graph, and cargo
+# then rebuilt the pneumoscan library and every test binary (9 min from a cold cache).
+fixtures=$(mktemp -d)
+step "cargo test (pneumoscan with the native feature, xtask), writing the e2e fixtures"
+PNEUMOSCAN_WRITE_FIXTURES="$fixtures" cargo test --workspace --features pneumoscan/native
 
 step "fuzzing: cargo fuzz, ${FUZZ_SECONDS:-120} s per target (tests/fuzz.sh)"
 bash tests/fuzz.sh
@@ -44,15 +70,6 @@ bash tests/nginx.sh
 
 step "Dockerfile and docker-compose.yml lint"
 bash tests/docker-lint.sh
-
-step "fixtures for the end-to-end tests: DICOM (tests/dicom.rs, tests/codecs.rs), the bad-input corpus (tests/bad_input.rs)"
-fixtures=$(mktemp -d)
-PNEUMOSCAN_WRITE_FIXTURES="$fixtures" \
-  cargo test --workspace --features pneumoscan/native --test dicom -- --exact write_e2e_fixtures
-PNEUMOSCAN_WRITE_FIXTURES="$fixtures" \
-  cargo test --workspace --features pneumoscan/native --test codecs -- --exact write_e2e_fixtures
-PNEUMOSCAN_WRITE_FIXTURES="$fixtures" \
-  cargo test --workspace --features pneumoscan/native --test bad_input -- --exact write_fixtures_for_the_browser
 
 step "end-to-end: Debian's Chromium, real nginx, real X-rays"
 PNEUMOSCAN_BIN="$target_dir/debug/pneumoscan" PNEUMOSCAN_FIXTURES="$fixtures" \

@@ -7,8 +7,11 @@
 //! model and its card → content-hashed names, references rewritten → the service
 //! worker's precache list → precompressed `.gz` files.
 //!
-//! `cargo xtask serve [ARGS...]` builds the bundle, then runs
-//! `pneumoscan serve --dist dist ARGS...` from a release build: the whole product locally.
+//! `cargo xtask serve [--release] [ARGS...]` builds a bundle, then runs
+//! `pneumoscan serve --dist DIR ARGS...`: the whole product locally. By default it is the
+//! quick build for a first run (one wasm build in the `wasm-fast` profile, no wasm-opt,
+//! the server in the `serve` profile, the bundle in `<target>/serve-dist`), ready in
+//! minutes on a fresh clone; `--release` builds what ships (`dist/`, release server).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -93,12 +96,17 @@ fn main() -> ExitCode {
 struct DistOptions {
     out: PathBuf,
     wasm_opt: bool,
+    /// The quick bundle of `cargo xtask serve`: only the SIMD 128 build, in the
+    /// `wasm-fast` profile (no LTO, parallel codegen), which also stands in for the
+    /// relaxed-SIMD file so the page's loader finds it. For local use, never shipped.
+    quick: bool,
 }
 
 fn parse_dist(args: &[String]) -> Result<DistOptions> {
     let mut options = DistOptions {
         out: root().join("dist"),
         wasm_opt: true,
+        quick: false,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -173,8 +181,14 @@ fn target_dir() -> Result<PathBuf> {
 /// Builds the bundle and returns the file names written.
 fn dist(options: &DistOptions) -> Result<Vec<String>> {
     let mut files = BTreeMap::new();
-    for build in &WASM_BUILDS {
-        let wasm = build_wasm(build)?;
+    let builds = if options.quick {
+        &WASM_BUILDS[..1]
+    } else {
+        &WASM_BUILDS[..]
+    };
+    let profile = if options.quick { "wasm-fast" } else { "wasm" };
+    for build in builds {
+        let wasm = build_wasm(build, profile)?;
         let (glue, module) = bindgen(&wasm, options.wasm_opt, build)?;
         let glue_name = format!("{GLUE}.js");
         // One glue file serves both: they export the same API, imports included.
@@ -187,6 +201,14 @@ fn dist(options: &DistOptions) -> Result<Vec<String>> {
             ));
         }
         files.insert(build.file.to_string(), module);
+    }
+    if options.quick {
+        // The page picks the relaxed build where the engine has relaxed SIMD; the plain
+        // SIMD 128 one runs there too (data-wasm-simd then says "relaxed" for it).
+        let plain = files[WASM_BUILDS[0].file].clone();
+        for build in &WASM_BUILDS[1..] {
+            files.insert(build.file.to_string(), plain.clone());
+        }
     }
     for name in ["model.json", "pneumonia.onnx"] {
         files.insert(name.to_string(), read(&root().join("model").join(name))?);
@@ -205,9 +227,10 @@ fn dist(options: &DistOptions) -> Result<Vec<String>> {
     Ok(bundle.into_keys().collect())
 }
 
-/// Builds the library for wasm32 with `build`'s target features in the `wasm` profile
-/// (Cargo.toml: release, optimised for size); returns the .wasm path.
-fn build_wasm(build: &WasmBuild) -> Result<PathBuf> {
+/// Builds the library for wasm32 with `build`'s target features in `profile` (Cargo.toml:
+/// `wasm`, release optimised for size; `wasm-fast`, the same without LTO); returns the
+/// .wasm path.
+fn build_wasm(build: &WasmBuild, profile: &str) -> Result<PathBuf> {
     // Cheap when the target is already there; a fresh machine has only the host target.
     if Command::new("rustup").arg("--version").output().is_ok() {
         run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
@@ -220,7 +243,7 @@ fn build_wasm(build: &WasmBuild) -> Result<PathBuf> {
         .args([
             "build",
             "--profile",
-            "wasm",
+            profile,
             "--lib",
             "--package",
             "pneumoscan",
@@ -232,7 +255,7 @@ fn build_wasm(build: &WasmBuild) -> Result<PathBuf> {
             "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
             format!("-C target-feature={}", build.features),
         ))?;
-    Ok(target.join("wasm32-unknown-unknown/wasm/pneumoscan.wasm"))
+    Ok(target.join(format!("wasm32-unknown-unknown/{profile}/pneumoscan.wasm")))
 }
 
 /// wasm-bindgen (`--target web`), then `wasm-opt` when asked for and installed; returns
@@ -462,21 +485,68 @@ fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
 }
 
 fn serve(args: &[String]) -> Result<()> {
-    let out = root().join("dist");
+    let release = args.iter().any(|a| a == "--release");
+    let args: Vec<&String> = args.iter().filter(|a| *a != "--release").collect();
+    let started = std::time::Instant::now();
+    let elapsed = || {
+        let s = started.elapsed().as_secs();
+        format!("{}:{:02}", s / 60, s % 60)
+    };
+    let (out, profile) = if release {
+        (root().join("dist"), "release")
+    } else {
+        (target_dir()?.join("serve-dist"), "serve")
+    };
+    eprintln!(
+        "xtask serve: 1/2 building the web app ({}); from an empty target directory this \
+         takes {} on 2 cores, seconds when nothing changed",
+        if release {
+            "both wasm builds, fat LTO, wasm-opt: what `cargo xtask dist` ships"
+        } else {
+            "one quick wasm build; `cargo xtask serve --release` builds what ships"
+        },
+        if release {
+            "about 25 min"
+        } else {
+            "about 5 min"
+        },
+    );
     dist(&DistOptions {
         out: out.clone(),
-        wasm_opt: true,
+        wasm_opt: release,
+        quick: !release,
     })?;
-    run(cargo()
-        .args([
-            "run",
-            "--release",
-            "--features",
-            "native",
-            "--bin",
-            "pneumoscan",
-            "--",
-        ])
+    eprintln!(
+        "xtask serve: [{}] web app built in {}; 2/2 building the server (`{profile}` profile; \
+         {} from empty)",
+        elapsed(),
+        out.display(),
+        if release {
+            "about 12 min"
+        } else {
+            "about 4 min"
+        },
+    );
+    let mut command = cargo();
+    command.args([
+        "build",
+        "--profile",
+        profile,
+        "--features",
+        "native",
+        "--bin",
+        "pneumoscan",
+    ]);
+    run(&mut command)?;
+    let binary = target_dir()?
+        .join(if release { "release" } else { profile })
+        .join("pneumoscan");
+    eprintln!(
+        "xtask serve: [{}] ready; starting {}",
+        elapsed(),
+        binary.display()
+    );
+    run(Command::new(binary)
         .arg("serve")
         .arg("--dist")
         .arg(&out)
