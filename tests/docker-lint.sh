@@ -17,6 +17,10 @@ command -v hadolint >/dev/null ||
 echo "==> hadolint $(hadolint --version | awk '{ print $NF }') Dockerfile"
 hadolint --failure-threshold info Dockerfile || fail "hadolint found problems in the Dockerfile"
 echo "  ok  Dockerfile"
+for file in deploy/containers/*.Containerfile; do
+    hadolint --failure-threshold info "$file" || fail "hadolint found problems in $file"
+    echo "  ok  $file"
+done
 
 # Every target docker-compose.yml builds must exist in the Dockerfile.
 for target in build web api; do

@@ -3,7 +3,9 @@
 # already there. Needs root (or sudo) only when a Debian package is missing.
 #   Rust: the wasm32 target, clippy, rustfmt
 #   Debian: chromium (e2e browser), nginx (e2e server, nginx -t), libgdcm-tools and
-#           libopenjp2-tools (independent encoders for tests/codecs.rs)
+#           libopenjp2-tools (independent encoders for tests/codecs.rs), podman, runc and
+#           debootstrap (tests/containers.sh: the images built and run without a registry),
+#           prometheus (tests/prometheus.sh: Prometheus and promtool)
 #   PyPI: hadolint (Dockerfile lint)
 #   npm: playwright-core (e2e/package-lock.json), binaryen's wasm-opt (xtask/package-lock.json)
 #   crates.io: cargo-fuzz (tests/fuzz.sh)
@@ -20,6 +22,14 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 # OpenJPEG (.jp2/.j2k); GDCM's package also ships the example DICOM of tests/real-files.sh.
 command -v gdcmconv >/dev/null || missing+=(libgdcm-tools)
 command -v opj_compress >/dev/null || missing+=(libopenjp2-tools)
+# tests/containers.sh: podman as root with runc, cgroupfs and the host network (so none of
+# the rootless helpers, uidmap, slirp4netns or fuse-overlayfs, is needed); debootstrap
+# makes the base image. debootstrap lives in /usr/sbin, outside a non-root PATH.
+command -v podman >/dev/null || missing+=(podman)
+command -v runc >/dev/null || missing+=(runc)
+command -v debootstrap >/dev/null || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
+# tests/prometheus.sh: a real Prometheus scraping the server, and promtool for the rules.
+command -v promtool >/dev/null || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -71,6 +71,15 @@ bash tests/nginx.sh
 step "Dockerfile and docker-compose.yml lint"
 bash tests/docker-lint.sh
 
+step "Kubernetes manifests: kubernetes-validate --strict and checkov, offline (tests/deploy.sh)"
+bash tests/deploy.sh
+
+step "monitoring: promtool on the alert rules, a real Prometheus scraping the server (tests/prometheus.sh)"
+PNEUMOSCAN_BIN="$target_dir/debug/pneumoscan" bash tests/prometheus.sh
+
 step "end-to-end: Debian's Chromium, real nginx, real X-rays"
 PNEUMOSCAN_BIN="$target_dir/debug/pneumoscan" PNEUMOSCAN_FIXTURES="$fixtures" \
   node --test --test-concurrency=1 --test-reporter=spec e2e/
+
+step "containers: web and api images built and run with podman, health checks, /predict through nginx, Chromium (tests/containers.sh)"
+PNEUMOSCAN_BIN="$target_dir/debug/pneumoscan" bash tests/containers.sh
