@@ -19,9 +19,19 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The shipped model, or the card named by `PNEUMOSCAN_MODEL` (as the CLI's `--model`),
+/// so that models can be profiled side by side (`model/1.0.0/model.json`).
 fn load() -> (String, Vec<u8>) {
-    let card = std::fs::read_to_string(root().join("model/model.json")).expect("model card");
-    let onnx = std::fs::read(root().join("model/pneumonia.onnx")).expect("model");
+    let card_path = std::env::var_os("PNEUMOSCAN_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("model/model.json"));
+    let card = std::fs::read_to_string(&card_path).expect("model card");
+    let parsed = ModelCard::from_json(&card).expect("valid card");
+    let onnx_path = card_path
+        .parent()
+        .expect("the card's folder")
+        .join(&parsed.onnx.file);
+    let onnx = std::fs::read(onnx_path).expect("model");
     (card, onnx)
 }
 
