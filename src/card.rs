@@ -22,6 +22,10 @@ pub struct ModelCard {
     pub labels: [String; 2],
     /// The decision threshold on the pneumonia probability.
     pub threshold: Threshold,
+    /// Probabilities around the threshold where the label is not to be trusted alone;
+    /// absent in cards from before 2.0.0 (then no result is borderline).
+    #[serde(default)]
+    pub borderline: Option<Borderline>,
     /// Limits of the out-of-distribution gate.
     pub gate: GateParams,
     /// "Not for clinical use" statement shown by every front end.
@@ -77,6 +81,23 @@ pub struct Threshold {
     pub probability: f64,
     /// The rule that chose it, in words.
     pub rule: String,
+}
+
+/// The borderline band: a probability in `[low, high]` still gets its label, but every
+/// front end says it needs a reader (`training/train.py::choose_band` gives the rule).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Borderline {
+    /// Lowest probability inside the band.
+    pub low: f64,
+    /// Highest probability inside the band.
+    pub high: f64,
+}
+
+impl Borderline {
+    /// Whether `probability` lies inside the band.
+    pub fn contains(&self, probability: f64) -> bool {
+        (self.low..=self.high).contains(&probability)
+    }
 }
 
 /// Limits of the out-of-distribution gate (see [`crate::gate`]).
@@ -138,6 +159,17 @@ impl ModelCard {
         if !(0.0..=1.0).contains(&self.threshold.probability) {
             return Err(Error::ModelCard("threshold must be a probability".into()));
         }
+        if let Some(band) = self.borderline
+            && !(0.0 <= band.low
+                && band.low <= self.threshold.probability
+                && self.threshold.probability <= band.high
+                && band.high <= 1.0)
+        {
+            return Err(Error::ModelCard(format!(
+                "the borderline band [{}, {}] must be probabilities around the threshold {}",
+                band.low, band.high, self.threshold.probability
+            )));
+        }
         Ok(())
     }
 
@@ -171,11 +203,39 @@ mod tests {
     }
 
     #[test]
+    fn a_card_without_a_band_has_no_borderline() {
+        let card = edited(|j| {
+            j.as_object_mut().expect("object").remove("borderline");
+        })
+        .expect("valid");
+        assert!(card.borderline.is_none());
+        let old = ModelCard::from_json(include_str!("../model/1.0.0/model.json")).expect("1.0.0");
+        assert_eq!(old.version, "1.0.0");
+        assert!(old.borderline.is_none());
+    }
+
+    #[test]
+    fn the_band_holds_its_ends() {
+        let band = Borderline {
+            low: 0.2,
+            high: 0.6,
+        };
+        assert!(band.contains(0.2) && band.contains(0.4) && band.contains(0.6));
+        assert!(!band.contains(0.19) && !band.contains(0.61));
+    }
+
+    #[test]
     fn inconsistent_cards_are_rejected() {
         assert!(edited(|j| j["labels"] = serde_json::json!(["PNEUMONIA", "NORMAL"])).is_err());
         assert!(edited(|j| j["preprocess"]["std"] = serde_json::json!(0.0)).is_err());
         assert!(edited(|j| j["preprocess"]["resize"]["mode"] = serde_json::json!("crop")).is_err());
         assert!(edited(|j| j["threshold"]["probability"] = serde_json::json!(1.5)).is_err());
+        assert!(
+            edited(|j| j["borderline"] = serde_json::json!({"low": 0.9, "high": 0.95})).is_err()
+        );
+        assert!(
+            edited(|j| j["borderline"] = serde_json::json!({"low": -0.1, "high": 0.99})).is_err()
+        );
         assert!(matches!(
             ModelCard::from_json("{"),
             Err(Error::ModelCard(_))

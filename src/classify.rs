@@ -75,6 +75,9 @@ pub struct Prediction {
     pub probability: f64,
     /// The card's decision threshold.
     pub threshold: f64,
+    /// The probability lies in the card's borderline band: the label is given, but the
+    /// result needs a reader before anyone acts on it.
+    pub borderline: bool,
     /// The model's logit.
     pub logit: f32,
     /// Why the gate refused the image; `None` when it is accepted.
@@ -171,6 +174,10 @@ impl Classifier {
             label,
             probability,
             threshold,
+            borderline: self
+                .card
+                .borderline
+                .is_some_and(|band| band.contains(probability)),
             logit: output.logit,
             refusal: gate::check(&self.card.gate, &gate),
             gate,

@@ -64,6 +64,68 @@ pub enum Refusal {
     },
 }
 
+impl Refusal {
+    /// The stable machine-readable code of this reason (`snake_case`), beside the
+    /// English message of [`Display`](std::fmt::Display).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Colour { .. } => "not_chest_xray_colour",
+            Refusal::Blank { .. } => "not_chest_xray_blank",
+            Refusal::UnlikeXrayContent { .. } => "not_chest_xray_content",
+            Refusal::UnlikeXrayLayout { .. } => "not_chest_xray_layout",
+        }
+    }
+
+    /// The refusal's own fields (the measurement and its limit) as a JSON object, each
+    /// number written as its shortest decimal (`0.05`, not the f32's `0.0500000007…`).
+    pub fn params(&self) -> serde_json::Value {
+        let number = |value: f32| {
+            value
+                .to_string()
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number)
+        };
+        let (name, value, limit) = match *self {
+            Refusal::Colour {
+                colourfulness,
+                limit,
+            } => ("colourfulness", colourfulness, limit),
+            Refusal::Blank { grey_std, limit } => ("grey_std", grey_std, limit),
+            Refusal::UnlikeXrayContent { score, limit }
+            | Refusal::UnlikeXrayLayout { score, limit } => ("score", score, limit),
+        };
+        let mut params = serde_json::Map::new();
+        params.insert(name.to_string(), number(value));
+        params.insert("limit".to_string(), number(limit));
+        serde_json::Value::Object(params)
+    }
+
+    /// One refusal of every kind, in the order of the enum: the list of codes
+    /// (`pneumoscan codes`) and the tests that keep codes distinct and translated.
+    pub fn examples() -> Vec<Refusal> {
+        vec![
+            Refusal::Colour {
+                colourfulness: 0.25,
+                limit: 0.05,
+            },
+            Refusal::Blank {
+                grey_std: 0.012,
+                limit: 0.05,
+            },
+            Refusal::UnlikeXrayContent {
+                score: 1234.0,
+                limit: 300.0,
+            },
+            Refusal::UnlikeXrayLayout {
+                score: 2048.0,
+                limit: 1000.0,
+            },
+        ]
+    }
+}
+
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -170,6 +232,39 @@ mod tests {
             refusal(scores(0.0, 0.2, 1.0, 1001.0)),
             Some(Refusal::UnlikeXrayLayout { .. })
         ));
+    }
+
+    #[test]
+    fn every_reason_has_one_example_and_its_own_code() {
+        // No wildcard: a new reason does not compile until it is given a place here.
+        let position = |r: &Refusal| match r {
+            Refusal::Colour { .. } => 0,
+            Refusal::Blank { .. } => 1,
+            Refusal::UnlikeXrayContent { .. } => 2,
+            Refusal::UnlikeXrayLayout { .. } => 3,
+        };
+        let examples = Refusal::examples();
+        let positions: Vec<usize> = examples.iter().map(position).collect();
+        assert_eq!(positions, [0, 1, 2, 3]);
+        let mut codes: Vec<&str> = examples.iter().map(Refusal::code).collect();
+        codes.extend(crate::Error::examples().iter().map(crate::Error::code));
+        let all = codes.len();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all, "a refusal and an error share a code");
+    }
+
+    #[test]
+    fn params_are_the_fields_without_the_tag() {
+        let refusal = Refusal::Blank {
+            grey_std: 0.012,
+            limit: 0.05,
+        };
+        assert_eq!(refusal.code(), "not_chest_xray_blank");
+        assert_eq!(
+            refusal.params(),
+            serde_json::json!({ "grey_std": 0.012, "limit": 0.05 })
+        );
     }
 
     #[test]

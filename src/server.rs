@@ -57,6 +57,7 @@ struct AppState {
     classifier: Arc<Classifier>,
     permits: Arc<Semaphore>,
     telemetry: Arc<Telemetry>,
+    max_body_bytes: usize,
 }
 
 /// The API router without the web app: `POST /predict`, `GET /healthz`, `GET /readyz`,
@@ -78,6 +79,7 @@ pub fn app_with_web(classifier: Arc<Classifier>, limits: &Limits, dist: Option<&
         classifier,
         permits: Arc::new(Semaphore::new(limits.max_concurrent)),
         telemetry: Arc::clone(&telemetry),
+        max_body_bytes: limits.max_body_bytes,
     };
     let router = Router::new()
         .route("/predict", post(predict))
@@ -130,8 +132,162 @@ struct Classified<'a> {
     details: &'a Prediction,
 }
 
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(json!({ "error": message.into() }))).into_response()
+/// Every answer of the API that is not a result: `{"error", "code", "params"}` (plus
+/// `"filename"` for a file the core could not read), with a stable code beside the
+/// English message, as the CLI's JSON has.
+#[derive(Debug)]
+pub enum ApiError {
+    /// The core could not read the uploaded file.
+    File {
+        /// The upload's file name.
+        filename: String,
+        /// Why.
+        error: Error,
+    },
+    /// The request is not `multipart/form-data` (415).
+    NotMultipart(String),
+    /// No multipart field named `file` (400).
+    MissingFileField,
+    /// The body is over the upload limit (413).
+    UploadTooLarge {
+        /// The limit, in bytes.
+        max_bytes: usize,
+    },
+    /// The multipart body could not be read (400, or what axum says).
+    BadMultipart {
+        /// The status axum gives.
+        status: StatusCode,
+        /// What axum reported.
+        detail: String,
+    },
+    /// Every inference slot is taken (503 with `Retry-After`).
+    Busy,
+    /// A bug in the server itself (500), logged where it happens.
+    Internal,
+}
+
+impl ApiError {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::File { error, .. } => match error {
+                Error::Empty
+                | Error::UnsupportedFormat(_)
+                | Error::DicomTransferSyntax { .. }
+                | Error::DicomNoPixelData
+                | Error::DicomUnsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+                Error::TooSmall { .. } | Error::Corrupt { .. } => StatusCode::BAD_REQUEST,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            ApiError::NotMultipart(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::MissingFileField => StatusCode::BAD_REQUEST,
+            ApiError::UploadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BadMultipart { status, .. } => *status,
+            ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable code: the core's ([`Error::code`]) for a file, else the server's own.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::File { error, .. } => error.code(),
+            ApiError::NotMultipart(_) => "not_multipart",
+            ApiError::MissingFileField => "missing_file_field",
+            ApiError::UploadTooLarge { .. } => "upload_too_large",
+            ApiError::BadMultipart { .. } => "bad_multipart",
+            ApiError::Busy => "server_busy",
+            ApiError::Internal => "server_internal_error",
+        }
+    }
+
+    /// The values the message uses ([`Error::params`] for a file).
+    pub fn params(&self) -> serde_json::Value {
+        match self {
+            ApiError::File { error, .. } => error.params(),
+            ApiError::NotMultipart(detail) | ApiError::BadMultipart { detail, .. } => {
+                json!({ "detail": detail })
+            }
+            ApiError::UploadTooLarge { max_bytes } => json!({
+                "max_bytes": max_bytes,
+                "max_mib": *max_bytes as f64 / (1024.0 * 1024.0),
+            }),
+            ApiError::MissingFileField | ApiError::Busy | ApiError::Internal => json!({}),
+        }
+    }
+
+    /// The English message.
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::File { error, .. } => error.to_string(),
+            ApiError::NotMultipart(detail) => format!(
+                "send the image as multipart/form-data in a field named \"file\" ({detail})"
+            ),
+            ApiError::MissingFileField => "missing multipart field \"file\"".into(),
+            ApiError::UploadTooLarge { max_bytes } => format!(
+                "the upload is larger than this server accepts ({} MiB at most)",
+                *max_bytes as f64 / (1024.0 * 1024.0)
+            ),
+            ApiError::BadMultipart { detail, .. } => {
+                format!("the upload could not be read ({detail})")
+            }
+            ApiError::Busy => "the server is busy; try again shortly".into(),
+            ApiError::Internal => "internal error".into(),
+        }
+    }
+
+    /// One of each of the server's own errors (not [`ApiError::File`], whose codes are
+    /// the core's): for the list of codes (`pneumoscan codes`).
+    pub fn examples() -> Vec<ApiError> {
+        vec![
+            ApiError::NotMultipart("Invalid `boundary` for `multipart/form-data` request".into()),
+            ApiError::MissingFileField,
+            ApiError::UploadTooLarge {
+                max_bytes: 20 * 1024 * 1024,
+            },
+            ApiError::BadMultipart {
+                status: StatusCode::BAD_REQUEST,
+                detail: "incomplete field data".into(),
+            },
+            ApiError::Busy,
+            ApiError::Internal,
+        ]
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({
+            "error": self.message(),
+            "code": self.code(),
+            "params": self.params(),
+        });
+        if let ApiError::File { filename, .. } = &self {
+            body["filename"] = json!(filename);
+        }
+        let mut response = (self.status(), Json(body)).into_response();
+        if matches!(self, ApiError::Busy) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+/// Reading the multipart body failed: over the body limit (413), or otherwise malformed.
+fn multipart_error(state: &AppState, error: &axum::extract::multipart::MultipartError) -> ApiError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::UploadTooLarge {
+            max_bytes: state.max_body_bytes,
+        }
+    } else {
+        ApiError::BadMultipart {
+            status: error.status(),
+            detail: error.body_text(),
+        }
+    }
 }
 
 async fn predict(
@@ -140,12 +296,7 @@ async fn predict(
 ) -> Response {
     let mut multipart = match multipart {
         Ok(m) => m,
-        Err(e) => {
-            return error(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                format!("send the image as multipart/form-data in a field named \"file\" ({e})"),
-            );
-        }
+        Err(e) => return ApiError::NotMultipart(e.to_string()).into_response(),
     };
     let (filename, bytes) = loop {
         match multipart.next_field().await {
@@ -153,23 +304,16 @@ async fn predict(
                 let filename = field.file_name().unwrap_or("upload").to_string();
                 match field.bytes().await {
                     Ok(bytes) => break (filename, bytes),
-                    Err(e) => return error(e.status(), e.body_text()),
+                    Err(e) => return multipart_error(&state, &e).into_response(),
                 }
             }
             Ok(Some(_)) => continue,
-            Ok(None) => return error(StatusCode::BAD_REQUEST, "missing multipart field \"file\""),
-            Err(e) => return error(e.status(), e.body_text()),
+            Ok(None) => return ApiError::MissingFileField.into_response(),
+            Err(e) => return multipart_error(&state, &e).into_response(),
         }
     };
     let Ok(permit) = state.permits.clone().try_acquire_owned() else {
-        let mut response = error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the server is busy; try again shortly",
-        );
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return response;
+        return ApiError::Busy.into_response();
     };
     let classifier = Arc::clone(&state.classifier);
     let result = tokio::task::spawn_blocking(move || {
@@ -189,7 +333,13 @@ async fn predict(
         Ok(Ok(prediction)) => match &prediction.refusal {
             Some(refusal) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Json(json!({ "status": "refused", "filename": filename, "message": refusal.to_string() })),
+                Json(json!({
+                    "status": "refused",
+                    "filename": filename,
+                    "message": refusal.to_string(),
+                    "code": refusal.code(),
+                    "params": refusal.params(),
+                })),
             )
                 .into_response(),
             None => Json(Classified {
@@ -200,25 +350,15 @@ async fn predict(
             })
             .into_response(),
         },
-        Ok(Err(e)) => {
-            if let Error::Internal(message) = &e {
+        Ok(Err(error)) => {
+            if let Error::Internal(message) = &error {
                 tracing::error!(%filename, %message, "panic while classifying a file");
             }
-            let status = match e {
-                Error::Empty
-                | Error::UnsupportedFormat(_)
-                | Error::DicomTransferSyntax { .. }
-                | Error::DicomNoPixelData
-                | Error::DicomUnsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-                Error::TooSmall { .. } | Error::Corrupt { .. } => StatusCode::BAD_REQUEST,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            (status, Json(json!({ "error": e.to_string(), "filename": filename }))).into_response()
+            ApiError::File { filename, error }.into_response()
         }
         Err(join) => {
             tracing::error!(%join, "classification task failed");
-            error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+            ApiError::Internal.into_response()
         }
     }
 }
@@ -468,10 +608,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
             .into_response(),
         Err(e) => {
             tracing::error!(%e, "cannot encode the metrics");
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "cannot encode the metrics",
-            )
+            ApiError::Internal.into_response()
         }
     }
 }

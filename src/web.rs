@@ -3,12 +3,14 @@
 //! JavaScript fetches the model card and the ONNX bytes, builds one [`WebClassifier`] and
 //! calls [`WebClassifier::classify`] per file (in a Web Worker, see `www/worker.js`).
 //! Results are plain JS objects with the same fields as the server's JSON; errors are JS
-//! `Error`s carrying the same messages as the CLI.
+//! `Error`s carrying the same messages as the CLI, with the stable `code` and the
+//! `params` of [`Error::code`] and [`Error::params`] set on them.
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::classify::{Classifier, Prediction};
+use crate::error::Error;
 
 /// Installs the panic hook, so that a bug shows up in the console as a readable message
 /// instead of `unreachable executed`.
@@ -33,6 +35,10 @@ struct WebResult<'a> {
     prediction: Option<&'static str>,
     /// The refusal in plain words, or `None`.
     message: Option<String>,
+    /// The refusal's stable code ([`crate::Refusal::code`]), or `None`.
+    code: Option<&'static str>,
+    /// The refusal's measurement and limit ([`crate::Refusal::params`]), or `None`.
+    params: Option<serde_json::Value>,
     #[serde(flatten)]
     details: &'a Prediction,
 }
@@ -42,28 +48,33 @@ impl WebClassifier {
     /// Loads the model from its card (JSON text) and ONNX bytes; throws an `Error` if the
     /// card is invalid or does not match the bytes.
     #[wasm_bindgen(constructor)]
-    pub fn new(card_json: &str, onnx: &[u8]) -> Result<WebClassifier, JsError> {
+    pub fn new(card_json: &str, onnx: &[u8]) -> Result<WebClassifier, JsValue> {
         Ok(WebClassifier {
-            inner: Classifier::new(card_json, onnx)?,
+            inner: Classifier::new(card_json, onnx).map_err(js_error)?,
         })
     }
 
     /// The model card as a plain object.
-    pub fn card(&self) -> Result<JsValue, JsError> {
+    pub fn card(&self) -> Result<JsValue, JsValue> {
         to_js(self.inner.card())
     }
 
     /// Runs the model alone on one normalised input (`224 * 224` values, row-major) and
     /// returns the logit: no decoding, preprocessing, gate or heatmap. For the model-only
     /// benchmark (`bench/`), which compares it with other runtimes on the same input.
-    pub fn run_model(&self, input: &[f32]) -> Result<f32, JsError> {
-        Ok(self.inner.model().run(input.to_vec())?.logit)
+    pub fn run_model(&self, input: &[f32]) -> Result<f32, JsValue> {
+        Ok(self
+            .inner
+            .model()
+            .run(input.to_vec())
+            .map_err(js_error)?
+            .logit)
     }
 
-    /// Classifies one file's bytes; throws an `Error` with the CLI's message when the file
-    /// cannot be decoded or is not an image.
-    pub fn classify(&self, bytes: &[u8], filename: &str) -> Result<JsValue, JsError> {
-        let prediction = self.inner.classify(bytes)?;
+    /// Classifies one file's bytes; throws an `Error` with the CLI's message, its `code`
+    /// and `params` when the file cannot be decoded or is not an image.
+    pub fn classify(&self, bytes: &[u8], filename: &str) -> Result<JsValue, JsValue> {
+        let prediction = self.inner.classify(bytes).map_err(js_error)?;
         let refused = prediction.refusal.as_ref();
         to_js(&WebResult {
             filename,
@@ -73,14 +84,30 @@ impl WebClassifier {
                 Some(_) => None,
             },
             message: refused.map(ToString::to_string),
+            code: refused.map(crate::Refusal::code),
+            params: refused.map(crate::Refusal::params),
             details: &prediction,
         })
     }
 }
 
+/// The JavaScript `Error` for `error`: its message, with `code` and `params` set on it.
+fn js_error(error: Error) -> JsValue {
+    let js = js_sys::Error::new(&error.to_string());
+    let set = |name: &str, value: &JsValue| {
+        // Setting a property on a fresh, unfrozen Error object cannot fail.
+        let _ = js_sys::Reflect::set(&js, &JsValue::from_str(name), value);
+    };
+    set("code", &JsValue::from_str(error.code()));
+    if let Ok(params) = to_js(&error.params()) {
+        set("params", &params);
+    }
+    js.into()
+}
+
 /// Plain objects (not `Map`s) with full-precision numbers, as `JSON.parse` would give.
-fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsError> {
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsError::new(&e.to_string()))
+        .map_err(|e| js_sys::Error::new(&e.to_string()).into())
 }

@@ -332,7 +332,13 @@ fn write_fixtures_for_the_browser() {
         .cases
         .iter()
         .map(|case| {
-            let (status, message, _) = library_answer(&classifier.classify(&case.bytes));
+            let result = classifier.classify(&case.bytes);
+            let (status, message, _) = library_answer(&result);
+            // The refusal's or the error's stable code, which the page puts in data-code.
+            let code = match &result {
+                Ok(p) => p.refusal.as_ref().map(pneumoscan::Refusal::code),
+                Err(e) => Some(e.code()),
+            };
             let (message_contains, warning_contains) = match case.expect {
                 Expect::Error { message, .. } => (Some(message), None),
                 Expect::XRay { warning } => (None, warning),
@@ -343,7 +349,7 @@ fn write_fixtures_for_the_browser() {
                 "statuses": corpus.statuses(case),
                 "message_contains": message_contains,
                 "warning_contains": warning_contains,
-                "native": { "status": status, "message": message },
+                "native": { "status": status, "message": message, "code": code },
             })
         })
         .collect();

@@ -158,6 +158,13 @@ fn predict_answers_like_the_library() {
             .expect("message")
             .starts_with("not a chest X-ray")
     );
+    let refusal = common::classifier()
+        .classify(&std::fs::read(data.join("ood/non_xray/skimage_astronaut.png")).expect("read"))
+        .expect("decodes")
+        .refusal
+        .expect("refused");
+    assert_eq!(body["code"], refusal.code());
+    assert_eq!(body["params"], refusal.params());
 }
 
 #[test]
@@ -169,10 +176,14 @@ fn bad_uploads_get_json_4xx() {
     let (status, body) = upload(&runtime, &base, "file", "notes.jpg", b"just text".to_vec());
     assert_eq!(status, 415, "{body}");
     assert!(body["error"].as_str().expect("error").contains("text file"));
+    assert_eq!(body["code"], "unsupported_format");
+    assert_eq!(body["params"]["detail"], "this is a text file");
+    assert_eq!(body["filename"], "notes.jpg");
 
     let (status, body) = upload(&runtime, &base, "image", "x.png", b"whatever".to_vec());
     assert_eq!(status, 400, "{body}");
     assert!(body["error"].as_str().expect("error").contains("\"file\""));
+    assert_eq!(body["code"], "missing_file_field");
 
     let (status, body) = upload(
         &runtime,
@@ -183,6 +194,8 @@ fn bad_uploads_get_json_4xx() {
     );
     assert_eq!(status, 413, "{body}");
     assert!(body["error"].is_string());
+    assert_eq!(body["code"], "upload_too_large");
+    assert_eq!(body["params"]["max_mib"], 1.0);
 
     runtime.block_on(async {
         let response = reqwest::Client::new()
@@ -194,6 +207,7 @@ fn bad_uploads_get_json_4xx() {
         assert_eq!(response.status(), 415);
         let body: Value = response.json().await.expect("json");
         assert!(body["error"].as_str().expect("error").contains("multipart"));
+        assert_eq!(body["code"], "not_multipart");
     });
 }
 
@@ -207,6 +221,8 @@ fn saturated_server_answers_503_with_retry_after() {
         let response = post_file(&base, "file", "x.png", vec![1, 2, 3]).await;
         assert_eq!(response.status(), 503);
         assert_eq!(response.headers()["retry-after"], "1");
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["code"], "server_busy");
     });
 }
 

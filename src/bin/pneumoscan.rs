@@ -8,8 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use pneumoscan::{Classifier, Prediction, bundled, metrics, server};
+use pneumoscan::{Classifier, Prediction, Refusal, bundled, metrics, server};
 use serde::Serialize;
+use serde_json::{Value, json};
 
 /// Pneumonia classifier for chest X-rays. Not for clinical use.
 #[derive(Debug, Parser)]
@@ -42,6 +43,13 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         list: Option<PathBuf>,
         /// Print the metrics as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the stable codes that results and errors carry beside their English message
+    /// (the CLI's JSON, the server's answers, the browser's results), with an example each.
+    Codes {
+        /// Print a JSON array of {code, kind, from, params, message}.
         #[arg(long)]
         json: bool,
     },
@@ -96,10 +104,12 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
-    let classifier = bundled::load(cli.model.as_deref()).map_err(|e| e.to_string())?;
+    let model = cli.model;
+    let load = || bundled::load(model.as_deref()).map_err(|e| e.to_string());
     match cli.command {
-        Command::Classify { json, files } => Ok(classify(&classifier, &files, json)),
-        Command::Eval { dir, list, json } => eval(&classifier, &dir, list.as_deref(), json),
+        Command::Codes { json } => Ok(codes(json)),
+        Command::Classify { json, files } => Ok(classify(&load()?, &files, json)),
+        Command::Eval { dir, list, json } => eval(&load()?, &dir, list.as_deref(), json),
         Command::Serve {
             host,
             port,
@@ -109,6 +119,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             dist,
             log_format,
         } => {
+            let classifier = load()?;
             let defaults = server::Limits::default();
             let limits = server::Limits {
                 max_body_bytes: max_upload_mb * 1024 * 1024,
@@ -159,15 +170,117 @@ fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Why one file has no result: it could not be read from disk, or the core could not
+/// classify it.
+#[derive(Debug)]
+enum FileError {
+    /// Reading the file failed.
+    Read { path: String, detail: String },
+    /// The core's error.
+    Core(pneumoscan::Error),
+}
+
+impl FileError {
+    fn code(&self) -> &'static str {
+        match self {
+            FileError::Read { .. } => "file_unreadable",
+            FileError::Core(e) => e.code(),
+        }
+    }
+
+    fn params(&self) -> Value {
+        match self {
+            FileError::Read { path, detail } => json!({ "path": path, "detail": detail }),
+            FileError::Core(e) => e.params(),
+        }
+    }
+}
+
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileError::Read { path, detail } => write!(f, "cannot read {path}: {detail}"),
+            FileError::Core(e) => e.fmt(f),
+        }
+    }
+}
+
+/// `pneumoscan codes`: every code a result or an error can carry, with an example of
+/// its params and English message.
+fn codes(json: bool) -> ExitCode {
+    let mut list = Vec::new();
+    let mut add = |code: &str, kind: &str, from: &str, params: Value, message: String| {
+        list.push(json!({
+            "code": code, "kind": kind, "from": from, "params": params, "message": message,
+        }));
+    };
+    for refusal in Refusal::examples() {
+        let message = refusal.to_string();
+        add(refusal.code(), "refusal", "core", refusal.params(), message);
+    }
+    for error in pneumoscan::Error::examples() {
+        add(
+            error.code(),
+            "error",
+            "core",
+            error.params(),
+            error.to_string(),
+        );
+    }
+    let unreadable = FileError::Read {
+        path: "scan.png".into(),
+        detail: "No such file or directory (os error 2)".into(),
+    };
+    add(
+        unreadable.code(),
+        "error",
+        "cli",
+        unreadable.params(),
+        unreadable.to_string(),
+    );
+    for error in server::ApiError::examples() {
+        add(
+            error.code(),
+            "error",
+            "server",
+            error.params(),
+            error.message(),
+        );
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&list).expect("codes serialise")
+        );
+    } else {
+        for entry in &list {
+            println!(
+                "{:<24} {:<8} {:<7} {}",
+                entry["code"].as_str().unwrap_or_default(),
+                entry["kind"].as_str().unwrap_or_default(),
+                entry["from"].as_str().unwrap_or_default(),
+                entry["message"].as_str().unwrap_or_default(),
+            );
+        }
+    }
+    ExitCode::SUCCESS
+}
+
 /// One line of `classify --json`.
 #[derive(Debug, Serialize)]
 struct FileReport {
     file: String,
     status: &'static str,
     prediction: Option<&'static str>,
+    /// Inside the model card's borderline band: the label needs a reader.
+    borderline: Option<bool>,
     probability: Option<f64>,
     threshold: Option<f64>,
     message: Option<String>,
+    /// The stable code of a refusal or an error (`pneumoscan codes`); `null` when ok.
+    code: Option<&'static str>,
+    /// The values `message` is made of, keyed by name; `null` when ok.
+    params: Option<Value>,
     /// What the user should know about a classified or refused file (e.g. "the file
     /// looks truncated"); empty for errors.
     warnings: Vec<String>,
@@ -177,7 +290,7 @@ struct FileReport {
 }
 
 impl FileReport {
-    fn new(file: &Path, result: &Result<Prediction, String>) -> Self {
+    fn new(file: &Path, result: &Result<Prediction, FileError>) -> Self {
         let file = file.display().to_string();
         match result {
             Ok(p) => match &p.refusal {
@@ -185,9 +298,12 @@ impl FileReport {
                     file,
                     status: "ok",
                     prediction: Some(p.label.as_str()),
+                    borderline: Some(p.borderline),
                     probability: Some(p.probability),
                     threshold: Some(p.threshold),
                     message: None,
+                    code: None,
+                    params: None,
                     warnings: p.warnings.clone(),
                     dicom: dicom_note(p),
                 },
@@ -195,9 +311,12 @@ impl FileReport {
                     file,
                     status: "refused",
                     prediction: None,
+                    borderline: None,
                     probability: None,
                     threshold: None,
                     message: Some(refusal.to_string()),
+                    code: Some(refusal.code()),
+                    params: Some(refusal.params()),
                     warnings: p.warnings.clone(),
                     dicom: dicom_note(p),
                 },
@@ -206,9 +325,12 @@ impl FileReport {
                 file,
                 status: "error",
                 prediction: None,
+                borderline: None,
                 probability: None,
                 threshold: None,
-                message: Some(e.clone()),
+                message: Some(e.to_string()),
+                code: Some(e.code()),
+                params: Some(e.params()),
                 warnings: Vec::new(),
                 dicom: None,
             },
@@ -227,8 +349,13 @@ impl FileReport {
                     .dicom
                     .as_ref()
                     .map_or(String::new(), |d| format!(" [{d}]"));
+                let verdict = if self.borderline == Some(true) {
+                    format!("borderline — needs a reader (leans {label})")
+                } else {
+                    label.to_string()
+                };
                 format!(
-                    "{}: {label} (probability of pneumonia {p:.3}, threshold {t:.3}){dicom}",
+                    "{}: {verdict} (probability of pneumonia {p:.3}, threshold {t:.3}){dicom}",
                     self.file
                 )
             }
@@ -281,11 +408,10 @@ fn classify(classifier: &Classifier, files: &[PathBuf], json: bool) -> ExitCode 
 
 /// Reads and classifies every file on all cores, keeping input order, with a progress
 /// bar on stderr when it is a terminal.
-/// Errors are the messages shown to the user.
-fn classify_all(classifier: &Classifier, files: &[PathBuf]) -> Vec<Result<Prediction, String>> {
+fn classify_all(classifier: &Classifier, files: &[PathBuf]) -> Vec<Result<Prediction, FileError>> {
     let bar = progress_bar(files.len());
     let next = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<Result<Prediction, String>>>> =
+    let results: Vec<Mutex<Option<Result<Prediction, FileError>>>> =
         files.iter().map(|_| Mutex::new(None)).collect();
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -297,11 +423,12 @@ fn classify_all(classifier: &Classifier, files: &[PathBuf]) -> Vec<Result<Predic
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = files.get(i) else { break };
                     let result = std::fs::read(path)
-                        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                        .map_err(|e| FileError::Read {
+                            path: path.display().to_string(),
+                            detail: e.to_string(),
+                        })
                         .and_then(|bytes| {
-                            classifier
-                                .classify_guarded(&bytes)
-                                .map_err(|e| e.to_string())
+                            classifier.classify_guarded(&bytes).map_err(FileError::Core)
                         });
                     *results[i].lock().expect("no worker panics") = Some(result);
                     bar.inc(1);
@@ -341,6 +468,11 @@ struct EvalReport {
     #[serde(flatten)]
     metrics: metrics::Metrics,
     refused: usize,
+    /// Images inside the card's borderline band (their labels still count in `metrics`).
+    borderline: usize,
+    /// The metrics of the images outside the band alone: what a user who sends every
+    /// borderline result to a reader gets from the rest.
+    outside_band: Option<metrics::Metrics>,
     errors: usize,
     threshold: f64,
 }
@@ -355,11 +487,17 @@ fn eval(
     let files: Vec<PathBuf> = items.iter().map(|(path, _)| path.clone()).collect();
     let results = classify_all(classifier, &files);
     let mut samples = Vec::new();
-    let (mut refused, mut errors) = (0, 0);
+    let mut decided = Vec::new();
+    let (mut refused, mut errors, mut borderline) = (0, 0, 0);
     for ((path, positive), result) in items.iter().zip(&results) {
         match result {
             Ok(p) => {
                 samples.push((*positive, p.probability));
+                if p.borderline {
+                    borderline += 1;
+                } else {
+                    decided.push((*positive, p.probability));
+                }
                 refused += usize::from(p.refusal.is_some());
             }
             Err(e) => {
@@ -372,6 +510,11 @@ fn eval(
     let report = EvalReport {
         metrics: metrics::compute(&samples, threshold),
         refused,
+        borderline,
+        outside_band: classifier
+            .card()
+            .borderline
+            .map(|_| metrics::compute(&decided, threshold)),
         errors,
         threshold,
     };
@@ -393,6 +536,12 @@ fn eval(
         println!("precision    {:.4}", m.precision);
         println!("F1           {:.4}", m.f1);
         println!("AUC          {:.4}", m.auc);
+        if let Some(outside) = &report.outside_band {
+            println!(
+                "borderline   {borderline} of {} in the band; outside it: sensitivity {:.4}, specificity {:.4}",
+                m.n, outside.sensitivity, outside.specificity
+            );
+        }
         println!(
             "confusion    true PNEUMONIA: {} called PNEUMONIA, {} called NORMAL",
             m.tp, m.fn_
