@@ -61,6 +61,10 @@ test("the whole bad-input corpus dropped at once: every file its expected status
     if (r.status !== f.native.status) {
       failures.push(`${f.name}: browser says ${r.status}, the native core ${f.native.status}: ${text}`);
     }
+    // The same stable code as natively (data-code; none for a result that is ok).
+    if (r.code !== (f.native.code ?? null)) {
+      failures.push(`${f.name}: browser code ${r.code}, the native core's ${f.native.code}: ${text}`);
+    }
     if (f.message_contains && !text.includes(f.message_contains)) {
       failures.push(`${f.name}: the page does not say "${f.message_contains}": ${text}`);
     }
@@ -100,11 +104,14 @@ test("a file that makes the WebAssembly trap costs only its own result: a new wo
   // one: inside the page's real worker, the Uint8Array made from one marked file claims
   // to hold 3.9 GB, so the real wasm-bindgen glue asks the WebAssembly for that much,
   // and its allocator aborts, which is a trap (RuntimeError: unreachable), as a Rust
-  // panic would be. Only that worker is patched; the one started after it is not.
+  // panic would be. Every worker of the pool (data-workers: one model each) is patched, so
+  // whichever takes the marked file traps; the one started after it is not.
   const MARK = "pneumoscan-e2e: trap here";
+  const size = Number(await page.locator("[data-model-state]").getAttribute("data-workers"));
+  for (let i = 0; i < 300 && page.workers().length < size; i++) await page.waitForTimeout(100);
   const workers = page.workers();
-  assert.equal(workers.length, 1, "one classifier worker");
-  await workers[0].evaluate((mark) => {
+  assert.equal(workers.length, size, "one classifier worker per member of the pool");
+  const patch = (mark) => {
     const Real = self.Uint8Array;
     self.Uint8Array = new Proxy(Real, {
       construct(target, args, newTarget) {
@@ -117,7 +124,8 @@ test("a file that makes the WebAssembly trap costs only its own result: a new wo
         return array;
       },
     });
-  }, MARK);
+  };
+  for (const worker of workers) await worker.evaluate(patch, MARK);
 
   const xrays = h.originals().slice(0, 3);
   await h.dropFiles(page, [
@@ -139,7 +147,7 @@ test("a file that makes the WebAssembly trap costs only its own result: a new wo
     assert.equal(r.prediction, expected.prediction, r.filename);
     assert.ok(Math.abs(Number(r.probability) - expected.probability) <= 1e-4, `${r.filename}: ${r.probability}`);
   }
-  assert.equal(page.workers().length, 1, "the trapped worker is gone, its successor runs");
+  assert.equal(page.workers().length, size, "the trapped worker is gone, its successor runs");
   assert.deepEqual(log.errors, []);
   assert.deepEqual(log.dialogs, []);
   assert.deepEqual(h.leaks(log, [nginx.origin]), []);

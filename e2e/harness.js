@@ -149,9 +149,10 @@ export async function launch(extraArgs = []) {
 /**
  * A browser context that records every request and every page error or console error,
  * so that tests can assert that nothing was uploaded or fetched from elsewhere.
+ * `options` go to browser.newContext (e.g. `{ locale: "fr-FR" }`).
  */
-export async function watchedContext(browser) {
-  const context = await browser.newContext();
+export async function watchedContext(browser, options = {}) {
+  const context = await browser.newContext(options);
   const log = { requests: [], errors: [], dialogs: [] };
   context.on("request", (r) => log.requests.push({ url: r.url(), method: r.method(), body: r.postDataBuffer() }));
   context.on("page", (page) => watchPage(page, log));
@@ -265,6 +266,7 @@ export async function settledResults(page, count, timeout = 60_000) {
       prediction: el.getAttribute("data-prediction"),
       probability: el.getAttribute("data-probability"),
       path: el.getAttribute("data-path"),
+      code: el.getAttribute("data-code"),
       text: el.textContent,
     })),
   );

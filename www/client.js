@@ -7,8 +7,30 @@
 // Normally classification runs in a module worker on WebAssembly, so images never leave
 // the device (path "wasm"). Where WebAssembly or the worker cannot start, it falls back to
 // POSTing each file to the site's server (path "server"); callers should say so to users.
+//
+// Refused results carry `code` and `params` beside the English `message`; a file that
+// cannot be classified rejects with an Error whose `code` and `params` are set (the
+// core's codes, the server's, or one of CLIENT_CODES), on both paths alike.
+
+import { loadPool, workerCount } from "./pool.js";
 
 const workerUrl = new URL("./worker.js", import.meta.url);
+
+/** The codes of the errors this module (and its worker) raise themselves. */
+export const CLIENT_CODES = [
+  "classifier_stopped", // terminate() was called with files still waiting
+  "classifier_crashed", // the WebAssembly trapped on this file; a new worker takes the rest
+  "classifier_restart_failed", // the new worker could not start
+  "classifier_worker_failed", // the worker stopped with an error event
+  "classifier_unavailable", // no classifier at all (the UI's, when loadClassifier rejects)
+  "server_unreachable", // the fallback's request did not reach the server
+  "server_http_error", // the server answered without a code (e.g. 408, a proxy's 502)
+];
+
+/** An Error with the stable `code` and the `params` of its message set on it. */
+function problem(message, code, params = {}) {
+  return Object.assign(new Error(message), { code, params });
+}
 
 // A worker script must be same-origin with the page. When this module is embedded on a
 // page of another origin, start a same-origin blob worker that imports the real one
@@ -56,8 +78,8 @@ function loadWasm(onProgress) {
     let worker = null;
     let ready = false;
 
-    const failAll = (message) => {
-      for (const { reject: rejectOne } of pending.values()) rejectOne(new Error(message));
+    const failAll = (message, code, params) => {
+      for (const { reject: rejectOne } of pending.values()) rejectOne(problem(message, code, params));
       pending.clear();
     };
 
@@ -84,7 +106,7 @@ function loadWasm(onProgress) {
       },
       terminate: () => {
         worker.terminate();
-        failAll("the classifier was stopped");
+        failAll("the classifier was stopped", "classifier_stopped");
       },
     };
 
@@ -118,7 +140,7 @@ function loadWasm(onProgress) {
         case "failed":
           worker.terminate();
           if (!ready) reject(new Error(data.message));
-          else failAll(`the classifier could not restart: ${data.message}`);
+          else restartFailed(data.message);
           break;
         case "result":
         case "error": {
@@ -126,20 +148,23 @@ function loadWasm(onProgress) {
           if (!request) break;
           pending.delete(data.id);
           if (data.type === "result") request.resolve({ ...data.result, path: "wasm" });
-          else request.reject(new Error(data.message));
-          if (data.fatal) restart().catch((e) => failAll(`the classifier could not restart: ${e.message}`));
+          else request.reject(problem(data.message, data.code, data.params));
+          if (data.fatal) restart().catch((e) => restartFailed(e.message));
           break;
         }
       }
     };
 
+    const restartFailed = (detail) =>
+      failAll(`the classifier could not restart: ${detail}`, "classifier_restart_failed", { detail });
+
     // A worker that cannot load (missing script, syntax error, CSP) fires `error`.
     const onError = (from) => (event) => {
       if (from !== worker) return;
-      const message = event.message || "the classifier worker stopped";
+      const detail = event.message || "no reason given";
       worker.terminate();
-      if (!ready) reject(new Error(message));
-      else failAll(message);
+      if (!ready) reject(new Error(detail));
+      else failAll(`the classifier worker stopped: ${detail}`, "classifier_worker_failed", { detail });
     };
 
     const start = () => {
@@ -178,7 +203,7 @@ async function loadServer(base) {
       try {
         response = await fetch(predictUrl, { method: "POST", body: form });
       } catch (e) {
-        throw new Error(`could not reach the server (${e.message})`);
+        throw problem(`could not reach the server (${e.message})`, "server_unreachable", { detail: e.message });
       }
       if (response.status !== 503 || attempt >= 4) return response;
       const seconds = Number(response.headers.get("Retry-After")) || 1;
@@ -203,10 +228,18 @@ async function loadServer(base) {
           status: "refused",
           prediction: null,
           message: body.message ?? "not a chest X-ray",
+          code: body.code ?? null,
+          params: body.params ?? null,
           path: "server",
         };
       }
-      throw new Error(body.error || `the server could not classify it (HTTP ${response.status} ${response.statusText})`);
+      if (body.error && body.code) throw problem(body.error, body.code, body.params ?? {});
+      const { status, statusText } = response;
+      throw problem(
+        body.error || `the server could not classify it (HTTP ${status} ${statusText})`,
+        "server_http_error",
+        { status: String(status), status_text: statusText },
+      );
     },
     terminate: () => {},
   };
@@ -214,14 +247,17 @@ async function loadServer(base) {
 
 /**
  * Loads the classifier. `base` is where the server's `./predict` lives (default: beside
- * this module); `onProgress({loaded, total})` reports the model download in bytes.
- * Resolves to {path: "wasm"|"server", card, initMs, simd, classify(input, name), terminate()};
- * `simd` is the WebAssembly build in use, "relaxed" or "simd128" (null on the server path).
+ * this module); `onProgress({loaded, total})` reports the model download in bytes;
+ * `workers` is how many wasm workers classify at once, one model each (default
+ * min(cores, 4), see pool.js). Resolves to {path: "wasm"|"server", card, initMs, simd,
+ * workers, classify(input, name), terminate()}; `simd` is the WebAssembly build in use,
+ * "relaxed" or "simd128" (null on the server path, which has no `workers`).
  */
-export async function loadClassifier({ base, onProgress } = {}) {
+export async function loadClassifier({ base, onProgress, workers } = {}) {
   if (typeof WebAssembly === "object" && typeof Worker === "function") {
     try {
-      return await loadWasm(onProgress);
+      // The first worker reports the download; the others start once it is cached.
+      return await loadPool((index) => loadWasm(index === 0 ? onProgress : undefined), workerCount(workers));
     } catch (e) {
       console.warn("Pneumoscan: the in-browser classifier could not start; using the server.", e);
     }

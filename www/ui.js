@@ -2,14 +2,17 @@
 // heatmap controls, CSV export. Everything is built inside `root` (an element or a
 // ShadowRoot) and found through references or root-scoped queries, never by document id,
 // so several instances can live on one page. The automation hooks (data-model-state,
-// data-dropzone, data-result, …) are part of notes/contract.md: keep them stable.
+// data-dropzone, data-result, …) are part of notes/contract.md: keep them stable, and
+// the same in every language (only the visible texts follow the language).
 import { loadClassifier } from "./client.js";
+import { initialLanguage, languageOptions, rememberLanguage, supportedLanguage, translator } from "./i18n.js";
+import { drawEvidence } from "./heatmap.js";
+import { droppedFiles, relativePath } from "./folders.js";
+import { mountReadingRoom } from "./reading-room.js";
 
 // A hint for the picker only (dropping takes any file; files are recognised by content):
 // DICOM files often have no extension, hence application/dicom as well as .dcm.
 const ACCEPT = "image/*,.tif,.tiff,.dcm,.dicom,application/dicom";
-const SERVER_PRIVACY =
-  "WebAssembly is unavailable in this browser, so images are sent to this site's server to be classified.";
 
 /** Creates an element: `attrs` are attributes (`text` sets the text content). */
 function h(tag, attrs = {}, ...children) {
@@ -23,32 +26,42 @@ function h(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** "87.3%"; a value near but not at 0 or 1 never shows as 0.0% or 100.0%. */
-function percent(p) {
-  if (p > 0 && p < 0.001) return "<0.1%";
-  if (p < 1 && p > 0.999) return ">99.9%";
-  return `${(p * 100).toFixed(1)}%`;
-}
+// DICOM codes for X-ray modalities and views that have plain words in the catalogues
+// (ui.dicom.modality.CODE, ui.dicom.view.CODE); others are shown as codes.
+const MODALITIES = ["CR", "DX", "RG"];
+const VIEWS = ["PA", "AP", "LL", "RL", "LAT"];
 
-const ms = (value) => `${Math.round(value)} ms`;
-
-// DICOM codes for X-ray modalities and views, in plain words (others are shown as codes).
-const MODALITIES = { CR: "computed radiography", DX: "digital radiography", RG: "radiography" };
-const VIEWS = { PA: "posteroanterior", AP: "anteroposterior", LL: "left lateral", RL: "right lateral", LAT: "lateral" };
-
-/** "DICOM: CR (computed radiography), PA view (posteroanterior)"; null for other files. */
-function describeDicom(dicom) {
+/** "DICOM: CR (computed radiography), PA (posteroanterior) view"; null for other files. */
+function describeDicom(tr, dicom) {
   if (!dicom) return null;
-  const named = (code, names) => (names[code] ? `${code} (${names[code]})` : code);
+  const named = (code, kind, known) => (known.includes(code) ? `${code} (${tr.t(`ui.dicom.${kind}.${code}`)})` : code);
   const parts = [];
-  if (dicom.modality) parts.push(named(dicom.modality, MODALITIES));
-  if (dicom.view_position) parts.push(`${named(dicom.view_position, VIEWS)} view`);
-  return parts.length ? `DICOM: ${parts.join(", ")}` : "DICOM file";
+  if (dicom.modality) parts.push(named(dicom.modality, "modality", MODALITIES));
+  if (dicom.view_position) parts.push(tr.t("ui.dicom.view", { view: named(dicom.view_position, "view", VIEWS) }));
+  return parts.length ? tr.t("ui.dicom.facts", { facts: parts.join(", ") }) : tr.t("ui.dicom.file");
 }
 
-// The core's messages are written for the person who dropped the file: shown as they are.
-const reason = (message) =>
-  h("p", { class: "ps-message" }, h("span", { class: "ps-muted", text: "Reason: " }), message);
+/**
+ * "Reason: …", the refusal or error in the page's language from its code and params; the
+ * core's English message where the catalogue has no text for it. Outside English, an
+ * error also offers the core's own message, which names the decoder's details, folded.
+ */
+function reason(tr, problem, { technical = false } = {}) {
+  const { text, translated } = tr.problem(problem);
+  const words = translated || tr.lang === "en" ? text : h("span", { lang: "en", text });
+  const nodes = [h("p", { class: "ps-message" }, h("span", { class: "ps-muted", text: `${tr.t("ui.reason")} ` }), words)];
+  if (technical && translated && tr.lang !== "en" && problem.message && problem.message !== text) {
+    nodes.push(
+      h(
+        "details",
+        { class: "ps-technical" },
+        h("summary", { text: tr.t("ui.technical") }),
+        h("p", { lang: "en", text: problem.message }),
+      ),
+    );
+  }
+  return nodes;
+}
 
 /**
  * One CSV field, quoted when it holds a comma, quote or line break (RFC 4180). Text that a
@@ -62,142 +75,168 @@ function csvField(value) {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-// Colour map for the heatmap: blue (no pneumonia evidence) through pale yellow to red,
-// with opacity growing with the evidence, so that normal areas stay see-through.
-const STOPS = [
-  [0.0, [49, 54, 149]],
-  [0.35, [69, 117, 180]],
-  [0.5, [254, 224, 144]],
-  [0.75, [244, 109, 67]],
-  [1.0, [165, 0, 38]],
-];
-
-function heatColour(t) {
-  const x = Math.min(1, Math.max(0, Number(t) || 0));
-  let i = 1;
-  while (i < STOPS.length - 1 && x > STOPS[i][0]) i++;
-  const [x0, c0] = STOPS[i - 1];
-  const [x1, c1] = STOPS[i];
-  const f = (x - x0) / (x1 - x0);
-  const rgb = c0.map((c, k) => Math.round(c + (c1[k] - c) * f));
-  return [...rgb, Math.round(255 * x * x)];
-}
-
-/** Paints the result's heatmap into a canvas of its grid size (CSS stretches it). */
-function drawHeatmap(canvas, heatmap) {
-  const { width, height, intensity } = heatmap;
-  canvas.width = width;
-  canvas.height = height;
-  const context = canvas.getContext("2d");
-  const pixels = context.createImageData(width, height);
-  for (let i = 0; i < width * height; i++) pixels.data.set(heatColour(intensity[i]), i * 4);
-  context.putImageData(pixels, 0, 0);
-}
-
 /**
- * Builds the classifier UI inside `root`.
+ * Builds the classifier UI inside `root`; returns {language, setLanguage(lang)}.
  * options.base: where the server's ./predict lives, for the fallback (default: the app's folder).
  * options.privacy: an existing privacy-line element to keep honest; without it the UI shows its own.
  * options.notice: false when the page already shows the "Not for clinical use" notice.
+ * options.language: "en", "es" or "fr" (default: the one chosen before, else the browser's).
+ * options.languageSwitcher: false when the page has its own language <select>.
+ * options.workers: how many files are classified at once, one model per worker (default min(cores, 4)).
  */
 export function mountClassifier(root, options = {}) {
+  let tr = translator(supportedLanguage(options.language) ?? initialLanguage());
+
   // ---- static structure --------------------------------------------------------------
   const app = h("div", { class: "ps-app", "data-model-state": "loading" });
+  // The viewer, the report, folders, the batch's progress bar and the evaluation.
+  const room = mountReadingRoom({
+    app,
+    items: () => items,
+    addFiles,
+    resume: () => pump(),
+    cancel: cancelWaiting,
+    tr,
+  });
 
-  const privacy =
-    options.privacy ??
-    h("p", {
-      class: "ps-privacy",
-      "data-privacy": true,
-      text: "Images never leave this device: they are classified here, in your browser.",
-    });
+  const privacy = options.privacy ?? h("p", { class: "ps-privacy", "data-privacy": true });
+  const noticeStrong = h("strong");
+  const noticeRest = document.createTextNode("");
+  const notice = h("p", { class: "ps-notice", role: "note" }, noticeStrong, noticeRest);
 
-  const notice = h(
-    "p",
-    { class: "ps-notice", role: "note" },
-    h("strong", { text: "Not for clinical use." }),
-    " For education and research only; not validated for diagnosis.",
-  );
+  const languageSelect = h("select", { class: "ps-language-select" });
+  const languageLabel = h("span");
+  const switcher = h("label", { class: "ps-language" }, languageLabel, languageSelect);
 
-  const modelText = h("p", { class: "ps-model-text", text: "Loading the model…" });
-  const modelProgress = h("progress", { class: "ps-model-progress", "aria-label": "Model download" });
-  const modelStatus = h("section", { class: "ps-model", "aria-label": "Model status" }, modelText, modelProgress);
+  const modelText = h("p", { class: "ps-model-text" });
+  const modelProgress = h("progress", { class: "ps-model-progress" });
+  const modelStatus = h("section", { class: "ps-model" }, modelText, modelProgress);
 
   const fileInput = h("input", { type: "file", multiple: true, accept: ACCEPT, class: "ps-file-input" });
-  const picker = h("label", { class: "ps-picker" }, h("span", { text: "Choose X-ray images:" }), fileInput);
+  const pickerText = h("span");
+  const picker = h("label", { class: "ps-picker" }, pickerText, fileInput);
 
+  const dropTitle = h("span", { class: "ps-dropzone-title" });
+  const dropHint = h("span", { class: "ps-dropzone-hint" });
   const dropzone = h(
     "div",
     { class: "ps-dropzone", "data-dropzone": true, role: "button", tabindex: "0" },
-    h("span", { class: "ps-dropzone-title", text: "Drop chest X-ray images here" }),
-    h("span", {
-      class: "ps-dropzone-hint",
-      text: "or click, or press Enter, to choose files. JPEG, PNG, WebP, TIFF, BMP, GIF or DICOM; several at once.",
-    }),
+    dropTitle,
+    dropHint,
   );
 
   const showHeatmap = h("input", { type: "checkbox", checked: true });
+  const showHeatmapText = document.createTextNode("");
   const opacity = h("input", { type: "range", min: "0", max: "100", value: "60" });
-  const exportButton = h("button", { type: "button", class: "ps-button", text: "Export CSV", disabled: true });
-  const clearButton = h("button", { type: "button", class: "ps-button", text: "Clear all", disabled: true });
+  const opacityText = document.createTextNode("");
+  const exportButton = h("button", { type: "button", class: "ps-button", disabled: true });
+  const clearButton = h("button", { type: "button", class: "ps-button", disabled: true });
   const controls = h(
     "div",
     { class: "ps-controls" },
-    h("label", { class: "ps-check" }, showHeatmap, " Show heatmap"),
-    h("label", { class: "ps-range" }, "Heatmap opacity ", opacity),
-    h("span", { class: "ps-legend", text: "Red: where the model saw signs of pneumonia" }),
+    h("label", { class: "ps-check" }, showHeatmap, showHeatmapText),
+    h("label", { class: "ps-range" }, opacityText, opacity),
+    room.legend,
     h("span", { class: "ps-spacer" }),
     exportButton,
     clearButton,
   );
 
   const live = h("p", { class: "ps-live", role: "status", "aria-live": "polite" });
-  const results = h("ol", { class: "ps-results", "aria-label": "Results" });
+  const results = h("ol", { class: "ps-results" });
 
+  if (options.languageSwitcher !== false) app.append(h("div", { class: "ps-toolbar" }, switcher));
   if (options.notice !== false) app.append(notice);
   if (!options.privacy) app.append(privacy);
-  app.append(modelStatus, dropzone, picker, controls, live, results);
+  app.append(modelStatus, dropzone, picker, room.folderPicker, controls, live, room.progressBar, room.evaluation, results);
   root.append(app);
 
   // ---- state -----------------------------------------------------------------------
   let classifier = null; // set once loadClassifier resolves
   let loadError = null; // set if it rejects
-  const items = []; // every card shown, in order: {file, name, url, card, row, …}
+  let model = { key: "ui.model.loading" }; // the model line: a catalogue key and its params
+  let liveText = () => ""; // the last announcement, in whatever language is current
+  const items = []; // every card shown, in order: {file, name, url, card, result, problem, …}
   const queue = []; // items still to classify, in order
   let running = false;
   let batch = { total: 0, done: 0 };
 
+  /** Every text of the UI in the current language; cards and announcements too. */
+  function applyLanguage() {
+    const { t } = tr;
+    app.lang = tr.lang;
+    languageLabel.textContent = `${t("ui.language")} `;
+    languageOptions(languageSelect, tr.lang);
+    noticeStrong.textContent = t("ui.notice.strong");
+    noticeRest.textContent = ` ${t("ui.notice.rest")}`;
+    privacy.textContent = t(classifier?.path === "server" ? "ui.privacy.server" : "ui.privacy.local");
+    modelStatus.setAttribute("aria-label", t("ui.model.status"));
+    modelProgress.setAttribute("aria-label", t("ui.model.download"));
+    modelText.textContent = t(model.key, model.params);
+    pickerText.textContent = t("ui.picker");
+    dropTitle.textContent = t("ui.dropzone.title");
+    dropHint.textContent = t("ui.dropzone.hint");
+    showHeatmapText.textContent = ` ${t("ui.heatmap.show")}`;
+    opacityText.textContent = `${t("ui.heatmap.opacity")} `;
+    room.relabel(tr);
+    exportButton.textContent = t("ui.export");
+    clearButton.textContent = t("ui.clear");
+    results.setAttribute("aria-label", t("ui.results"));
+    for (const item of items) renderItem(item);
+    live.textContent = liveText();
+  }
+
+  /** Switches every text to `language` ("en", "es" or "fr") at once, results included. */
+  function setLanguage(language) {
+    const next = supportedLanguage(language);
+    if (!next || next === tr.lang) return;
+    tr = translator(next);
+    applyLanguage();
+  }
+
+  languageSelect.addEventListener("change", () => {
+    rememberLanguage(languageSelect.value);
+    setLanguage(languageSelect.value);
+  });
+
+  const showModel = (key, params) => {
+    model = { key, params };
+    modelText.textContent = tr.t(key, params);
+  };
+
   // ---- model loading ---------------------------------------------------------------
   loadClassifier({
     base: options.base,
+    workers: options.workers,
     onProgress: ({ loaded, total }) => {
       if (total > 0) {
         modelProgress.max = total;
         modelProgress.value = loaded;
-        modelText.textContent = `Loading the model… ${(loaded / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB`;
+        showModel("ui.model.progress", { loaded: loaded / 1e6, total: total / 1e6 });
       }
     },
   }).then(
     (loaded) => {
       classifier = loaded;
       const card = loaded.card ?? {};
-      const name = [card.name, card.version].filter(Boolean).join(" ") || "unknown model";
+      const name = [card.name, card.version].filter(Boolean).join(" ");
       app.dataset.path = loaded.path;
       if (loaded.simd) app.dataset.wasmSimd = loaded.simd;
       if (loaded.path === "server") {
-        privacy.textContent = SERVER_PRIVACY;
+        privacy.textContent = tr.t("ui.privacy.server");
         privacy.classList.add("ps-privacy-server");
-        modelText.textContent = `Classifying on this site's server (${name})`;
+        showModel("ui.model.server", { name: name || tr.t("ui.model.unknown") });
       } else {
-        modelText.textContent = `Model ready (${name}, loaded in ${Math.round(loaded.initMs)} ms)`;
+        showModel("ui.model.ready", { name: name || tr.t("ui.model.unknown"), ms: loaded.initMs });
       }
       modelProgress.hidden = true;
+      room.ready(loaded);
       app.dataset.modelState = "ready";
       pump();
     },
     (e) => {
       loadError = e?.message ?? String(e);
-      modelText.textContent = `The classifier could not start: ${loadError}`;
+      showModel("ui.model.failed", { detail: loadError });
       modelProgress.hidden = true;
       app.dataset.modelState = "error";
       pump();
@@ -206,52 +245,112 @@ export function mountClassifier(root, options = {}) {
 
   // ---- cards -------------------------------------------------------------------------
   function createItem(file) {
-    const name = file.name || "unnamed file";
     const url = URL.createObjectURL(file);
-    const img = h("img", { alt: `Preview of ${name}`, decoding: "async", loading: "lazy" });
+    const img = h("img", { decoding: "async", loading: "lazy" });
     const heat = h("canvas", { class: "ps-heat", width: "14", height: "14", "aria-hidden": "true", hidden: true });
     const thumb = h("div", { class: "ps-thumb" }, img, heat);
+    const title = h("h3", { class: "ps-name" });
+    const verdict = h("p", { class: "ps-verdict" });
+    const details = h("div", { class: "ps-details" });
+    const card = h(
+      "li",
+      { class: "ps-card", "data-result": true, "data-filename": relativePath(file) || "unnamed file", "data-status": "pending" },
+      thumb,
+      h("div", { class: "ps-body" }, title, verdict, details),
+    );
+    const item = {
+      file,
+      name: relativePath(file) || null, // with its folders; null: "unnamed file" in the page's language
+      url,
+      card,
+      img,
+      thumb,
+      title,
+      heat,
+      verdict,
+      details,
+      status: "pending",
+      phase: "waiting",
+      result: null, // the classifier's result (ok or refused)
+      problem: null, // {code, params, message} of an error
+      path: null,
+    };
     img.addEventListener("error", () => {
       // The browser cannot show it (e.g. TIFF); the classifier may still read it.
       img.remove();
       heat.remove();
       thumb.classList.add("ps-thumb-none");
-      thumb.append(h("span", { class: "ps-nopreview", text: "No preview" }));
+      item.noPreview = h("span", { class: "ps-nopreview", text: tr.t("ui.no_preview") });
+      thumb.append(item.noPreview);
     });
     img.src = url;
+    renderItem(item);
+    return item;
+  }
 
-    const verdict = h("p", { class: "ps-verdict", text: "Waiting…" });
-    const details = h("div", { class: "ps-details" });
-    const card = h(
-      "li",
-      { class: "ps-card", "data-result": true, "data-filename": name, "data-status": "pending" },
-      thumb,
-      h("div", { class: "ps-body" }, h("h3", { class: "ps-name", text: name }), verdict, details),
-    );
-    return { file, name, url, card, heat, verdict, details, status: "pending", row: null };
+  /** Draws one card from its state, in the current language. */
+  function renderItem(item) {
+    const name = item.name ?? tr.t("ui.unnamed");
+    item.title.textContent = name;
+    item.img.alt = tr.t("ui.preview", { name });
+    if (item.noPreview) item.noPreview.textContent = tr.t("ui.no_preview");
+    if (item.status === "pending") {
+      item.verdict.textContent = tr.t(item.phase === "classifying" ? "ui.classifying" : "ui.waiting");
+    } else if (item.status === "error") {
+      renderError(item);
+    } else {
+      renderResult(item);
+    }
   }
 
   function showResult(item, result) {
-    const { card, verdict, details } = item;
-    const path = result.path;
-    const where = path === "server" ? "on the server" : "in this browser";
-    card.dataset.status = result.status;
-    card.dataset.path = path;
+    item.result = result;
+    item.path = result.path;
     item.status = result.status;
+    const { card } = item;
+    card.dataset.status = result.status;
+    card.dataset.path = result.path;
+    if (result.status === "ok") {
+      card.dataset.prediction = result.prediction;
+      card.dataset.probability = String(result.probability);
+      card.dataset.borderline = String(Boolean(result.borderline));
+      if (result.heatmap?.logits) {
+        drawEvidence(item.heat, result.heatmap, result.threshold);
+        item.heat.hidden = false;
+      }
+    } else if (result.code) {
+      card.dataset.code = result.code;
+    }
+    renderResult(item);
+    room.resulted(item);
+  }
+
+  function renderResult(item) {
+    const { verdict, details, result } = item;
+    const { t, percent } = tr;
+    const where = t(result.path === "server" ? "ui.where.server" : "ui.where.browser");
     details.replaceChildren();
-    const total = result.timings?.total_ms;
 
     if (result.status === "ok") {
       const pneumonia = result.prediction === "PNEUMONIA";
       const { probability, threshold } = result;
-      card.dataset.prediction = result.prediction;
-      card.dataset.probability = String(probability);
-      verdict.className = `ps-verdict ${pneumonia ? "ps-verdict-pneumonia" : "ps-verdict-normal"}`;
-      verdict.replaceChildren(
-        pneumonia ? "Pneumonia likely" : "No pneumonia found",
-        " ",
-        h("span", { class: "ps-label", text: result.prediction }),
-      );
+      const label = t(`ui.label.${result.prediction}`);
+      if (result.borderline) {
+        // Inside the card's borderline band: the label is given, but not as a finding.
+        verdict.className = "ps-verdict ps-verdict-borderline";
+        verdict.replaceChildren(
+          t("ui.verdict.borderline"),
+          " ",
+          h("span", { class: "ps-label", text: t("ui.verdict.leans", { label }) }),
+        );
+      } else {
+        verdict.className = `ps-verdict ${pneumonia ? "ps-verdict-pneumonia" : "ps-verdict-normal"}`;
+        verdict.replaceChildren(
+          t(pneumonia ? "ui.verdict.pneumonia" : "ui.verdict.normal"),
+          " ",
+          h("span", { class: "ps-label", text: label }),
+        );
+      }
 
       const fill = h("span", { class: "ps-meter-fill" });
       fill.style.width = `${probability * 100}%`;
@@ -261,87 +360,127 @@ export function mountClassifier(root, options = {}) {
         h(
           "p",
           { class: "ps-probability" },
-          "Pneumonia probability ",
+          `${t("ui.probability")} `,
           h("strong", { text: percent(probability) }),
-          h("span", { class: "ps-muted", text: ` (threshold ${percent(threshold)})` }),
+          h("span", { class: "ps-muted", text: ` ${t("ui.probability.threshold", { threshold: percent(threshold) })}` }),
         ),
         h(
           "span",
           {
             class: pneumonia ? "ps-meter ps-meter-pneumonia" : "ps-meter",
             role: "img",
-            "aria-label": `${percent(probability)}, threshold ${percent(threshold)}`,
+            "aria-label": t("ui.meter", { probability: percent(probability), threshold: percent(threshold) }),
           },
           fill,
           mark,
         ),
       );
-      if (result.heatmap?.intensity) {
-        drawHeatmap(item.heat, result.heatmap);
-        item.heat.hidden = false;
-      }
     } else if (result.status === "refused") {
       verdict.className = "ps-verdict ps-verdict-refused";
-      verdict.textContent = "Not classified";
+      verdict.textContent = t("ui.refused");
       details.append(
-        reason(result.message ?? "not a chest X-ray"),
-        h("p", { class: "ps-muted", text: "Only frontal chest X-rays are classified." }),
+        ...reason(tr, { ...result, message: result.message ?? "not a chest X-ray" }),
+        h("p", { class: "ps-muted", text: t("ui.refused.hint") }),
       );
     }
 
-    const dicom = describeDicom(result.dicom);
+    const dicom = describeDicom(tr, result.dicom);
     if (dicom) details.append(h("p", { class: "ps-dicom", "data-dicom": true, text: dicom }));
     if (result.warnings?.length) {
+      // The core's warnings have no codes yet: their words are English in every language.
+      const note = (w) => (tr.lang === "en" ? w : h("span", { lang: "en", text: w }));
       details.append(
-        h("ul", { class: "ps-warnings" }, ...result.warnings.map((w) => h("li", { text: `Note: ${w}` }))),
+        h("ul", { class: "ps-warnings" }, ...result.warnings.map((w) => h("li", {}, `${t("ui.note")} `, note(w)))),
       );
     }
-    const t = result.timings;
-    if (t) {
-      const parts = [`decode ${ms(t.decode_ms)}`, `preprocess ${ms(t.preprocess_ms)}`, `inference ${ms(t.inference_ms)}`];
-      details.append(h("p", { class: "ps-timings", text: `Total ${ms(t.total_ms)} ${where} (${parts.join(", ")})` }));
+    const timings = result.timings;
+    if (timings) {
+      const ms = (value) => t("ui.timings.ms", { ms: value });
+      const parts = [
+        t("ui.timings.decode", { ms: ms(timings.decode_ms) }),
+        t("ui.timings.preprocess", { ms: ms(timings.preprocess_ms) }),
+        t("ui.timings.inference", { ms: ms(timings.inference_ms) }),
+      ];
+      details.append(
+        h("p", {
+          class: "ps-timings",
+          text: t("ui.timings.total", { total: ms(timings.total_ms), where, parts: parts.join(", ") }),
+        }),
+      );
     } else {
-      details.append(h("p", { class: "ps-timings", text: `Checked ${where}` }));
+      details.append(h("p", { class: "ps-timings", text: t("ui.timings.checked", { where }) }));
     }
+  }
 
-    item.row = {
-      status: result.status,
-      prediction: result.status === "ok" ? result.prediction : "",
-      probability: result.status === "ok" ? String(result.probability) : "",
+  /** An error: `problem` is {code, params, message} (an Error from the classifier). */
+  function showError(item, problem, path) {
+    item.problem = { code: problem.code ?? null, params: problem.params ?? null, message: problem.message ?? "" };
+    item.path = path ?? null;
+    item.status = "error";
+    item.card.dataset.status = "error";
+    if (path) item.card.dataset.path = path;
+    if (item.problem.code) item.card.dataset.code = item.problem.code;
+    renderError(item);
+    room.resulted(item);
+  }
+
+  function renderError(item) {
+    item.verdict.className = "ps-verdict ps-verdict-error";
+    item.verdict.textContent = tr.t("ui.error");
+    item.details.replaceChildren(...reason(tr, item.problem, { technical: true }));
+  }
+
+  /** The item's CSV row: machine-readable columns, the message in the page's language. */
+  function rowOf(item) {
+    const result = item.result;
+    const base = { filename: item.name ?? "unnamed file", status: item.status };
+    if (item.status === "error") {
+      return { ...base, code: item.problem.code ?? "", message: tr.problem(item.problem).text, path: item.path ?? "" };
+    }
+    if (!result) return base;
+    const ok = result.status === "ok";
+    return {
+      ...base,
+      prediction: ok ? result.prediction : "",
+      borderline: ok ? String(Boolean(result.borderline)) : "",
+      probability: ok ? String(result.probability) : "",
       threshold: result.threshold ?? classifier?.card?.threshold?.probability ?? "",
-      message: result.message ?? "",
-      path,
-      total_ms: total ?? "",
+      code: result.code ?? "",
+      message: ok ? "" : tr.problem({ ...result, message: result.message ?? "" }).text,
+      path: result.path,
+      total_ms: result.timings?.total_ms ?? "",
     };
   }
 
-  function showError(item, message, path) {
-    const { card, verdict, details } = item;
-    card.dataset.status = "error";
-    if (path) card.dataset.path = path;
-    item.status = "error";
-    verdict.className = "ps-verdict ps-verdict-error";
-    verdict.textContent = "Could not classify this file";
-    details.replaceChildren(reason(message));
-    item.row = { status: "error", message, path: path ?? "" };
-  }
-
-  // ---- the queue: one file at a time, in order; an error never stops the batch ----------
+  // ---- the queue: in order, one file per worker at a time; an error never stops the batch --
   async function pump() {
     if (running || (!classifier && !loadError)) return;
     running = true;
-    while (queue.length) {
+    // One lane per worker: results show as they come, cards and the CSV keep input order.
+    await Promise.all(Array.from({ length: Math.max(1, classifier?.workers ?? 1) }, lane));
+    running = false;
+    if (queue.length && !room.paused) pump(); // resumed while the last lanes were finishing
+  }
+
+  async function lane() {
+    while (queue.length && !room.paused) {
       const item = queue.shift();
       if (loadError) {
-        showError(item, `the classifier could not start: ${loadError}`);
+        showError(item, {
+          code: "classifier_unavailable",
+          params: { detail: loadError },
+          message: `the classifier could not start: ${loadError}`,
+        });
       } else {
         item.card.dataset.path = classifier.path;
-        item.verdict.textContent = "Classifying…";
+        item.phase = "classifying";
+        renderItem(item);
         try {
-          const result = await classifier.classify(item.file, item.name);
+          const result = await classifier.classify(item.file, item.name ?? "unnamed file");
           if (!item.cleared) showResult(item, result);
         } catch (e) {
-          if (!item.cleared) showError(item, e?.message ?? String(e), classifier.path);
+          const problem = e instanceof Error ? e : { message: String(e) };
+          if (!item.cleared) showError(item, problem, classifier.path);
         }
       }
       if (!item.cleared) {
@@ -349,27 +488,27 @@ export function mountClassifier(root, options = {}) {
         announce();
       }
     }
-    running = false;
   }
 
   function announce() {
     const { done, total } = batch;
-    if (done < total) {
-      live.textContent = `Classified ${done} of ${total} ${total === 1 ? "file" : "files"}`;
-      return;
-    }
+    room.progress(done, total);
     const count = (status) => items.filter((item) => item.status === status).length;
-    const extra = [
-      [count("refused"), "not classified"],
-      [count("error"), "could not be read"],
-    ]
-      .filter(([n]) => n > 0)
-      .map(([n, what]) => `${n} ${what}`);
-    live.textContent =
-      `Classified ${done} of ${total} ${total === 1 ? "file" : "files"}` + (extra.length ? ` (${extra.join(", ")})` : "");
+    const refused = count("refused");
+    const errors = count("error");
+    liveText = () => {
+      const progress = tr.plural("ui.live.progress", total, { done, total });
+      if (done < total) return progress;
+      const extra = [];
+      if (refused > 0) extra.push(tr.t("ui.live.refused", { count: refused }));
+      if (errors > 0) extra.push(tr.t("ui.live.errors", { count: errors }));
+      return progress + (extra.length ? ` (${extra.join(", ")})` : "");
+    };
+    live.textContent = liveText();
   }
 
-  function addFiles(files) {
+  function addFiles(dropped) {
+    const files = room.intake(dropped); // a labels CSV goes to the evaluation instead
     if (!files.length) return;
     if (!queue.length && !running) batch = { total: 0, done: 0 };
     for (const file of files) {
@@ -377,11 +516,27 @@ export function mountClassifier(root, options = {}) {
       items.push(item);
       queue.push(item);
       results.append(item.card);
+      room.added(item);
       batch.total++;
     }
     exportButton.disabled = clearButton.disabled = false;
     announce();
     pump();
+  }
+
+  /** Cancel: the files still waiting are dropped with their cards; those in work finish. */
+  function cancelWaiting() {
+    const dropped = new Set(queue.splice(0));
+    for (const item of dropped) {
+      item.cleared = true;
+      URL.revokeObjectURL(item.url);
+      item.card.remove();
+    }
+    const kept = items.filter((item) => !dropped.has(item));
+    items.splice(0, items.length, ...kept);
+    batch.total -= dropped.size;
+    exportButton.disabled = clearButton.disabled = items.length === 0;
+    announce();
   }
 
   function clearAll() {
@@ -393,15 +548,20 @@ export function mountClassifier(root, options = {}) {
     queue.length = 0;
     batch = { total: 0, done: 0 };
     results.replaceChildren();
-    live.textContent = "Cleared all results";
+    room.cleared();
+    liveText = () => tr.t("ui.live.cleared");
+    live.textContent = liveText();
     exportButton.disabled = clearButton.disabled = true;
   }
 
   function exportCsv() {
-    const header = ["filename", "status", "prediction", "probability", "threshold", "message", "path", "total_ms"];
+    // Column names and values stay machine-readable (English); `message` follows the page.
+    const header = [
+      "filename", "status", "prediction", "borderline", "probability", "threshold", "message", "path", "total_ms", "code",
+    ];
     const lines = [header.join(",")];
     for (const item of items) {
-      const row = { filename: item.name, status: item.status, ...item.row };
+      const row = rowOf(item);
       lines.push(header.map((column) => csvField(row[column])).join(","));
     }
     const blob = new Blob([lines.join("\r\n") + "\r\n"], { type: "text/csv;charset=utf-8" });
@@ -432,7 +592,7 @@ export function mountClassifier(root, options = {}) {
   dropzone.addEventListener("drop", (event) => {
     event.preventDefault();
     dropzone.classList.remove("ps-dragover");
-    addFiles([...(event.dataTransfer?.files ?? [])]);
+    droppedFiles(event.dataTransfer).then(addFiles); // folders are walked, paths kept
   });
   fileInput.addEventListener("change", () => {
     addFiles([...fileInput.files]);
@@ -449,4 +609,12 @@ export function mountClassifier(root, options = {}) {
 
   exportButton.addEventListener("click", exportCsv);
   clearButton.addEventListener("click", clearAll);
+
+  applyLanguage();
+  return {
+    get language() {
+      return tr.lang;
+    },
+    setLanguage,
+  };
 }

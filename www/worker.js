@@ -3,7 +3,8 @@
 // Protocol (the other side is loadWasm in client.js):
 //   worker → main: {type:"progress", loaded, total}, {type:"ready", card, init_ms, simd},
 //                  {type:"failed", message}, {type:"result", id, result},
-//                  {type:"error", id, message, fatal?} (fatal: the wasm trapped; this worker closes)
+//                  {type:"error", id, message, code, params, fatal?} (code and params: the
+//                  core's, see client.js; fatal: the wasm trapped; this worker closes)
 //   main → worker: {type:"classify", id, name, bytes: ArrayBuffer}
 import "./simd.js"; // sets self.PNEUMOSCAN_WASM: which build this browser runs
 import init, { WebClassifier } from "./pneumoscan.js";
@@ -86,10 +87,13 @@ self.onmessage = async ({ data }) => {
         id,
         fatal: true,
         message: `the classifier crashed on this file (${messageOf(e)}); it was restarted for the other files`,
+        code: "classifier_crashed",
+        params: { detail: messageOf(e) },
       });
       self.close();
       return;
     }
-    postMessage({ type: "error", id, message: messageOf(e) });
+    // The core's errors carry `code` and `params` (src/web.rs); anything else has neither.
+    postMessage({ type: "error", id, message: messageOf(e), code: e?.code ?? null, params: e?.params ?? null });
   }
 };

@@ -1,0 +1,99 @@
+// Folders: files dropped as folders (DataTransferItem.webkitGetAsEntry, walked
+// recursively) or picked with <input webkitdirectory>, with their path inside the folder.
+// Within a folder, hidden files (a name starting with ".") are skipped and the rest are
+// sorted by path, as `pneumoscan eval` does; loose files keep the order they came in.
+import { h } from "./dom.js";
+
+// Dropped files carry their path in the entry, not in the File: kept here.
+const paths = new WeakMap();
+
+/** "chest/NORMAL/a.jpeg" for a file from a folder; its bare name otherwise. */
+export function relativePath(file) {
+  return paths.get(file) || file.webkitRelativePath || file.name || "";
+}
+
+const hidden = (path) => path.split("/").some((part) => part.startsWith("."));
+const byPath = (a, b) => {
+  const [x, y] = [relativePath(a), relativePath(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/** The visible files of a folder, sorted by path. */
+export function folderFiles(files) {
+  return [...files].filter((file) => !hidden(relativePath(file))).sort(byPath);
+}
+
+const entryFile = (entry) => new Promise((resolve, reject) => entry.file(resolve, reject));
+
+/** Every file under a directory entry (readEntries answers in chunks of up to 100). */
+async function walk(entry, into) {
+  if (entry.isFile) {
+    const file = await entryFile(entry);
+    paths.set(file, entry.fullPath.replace(/^\/+/, ""));
+    into.push(file);
+    return;
+  }
+  const reader = entry.createReader();
+  for (;;) {
+    const chunk = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+    if (!chunk.length) break;
+    for (const child of chunk) {
+      if (!child.name.startsWith(".")) await walk(child, into);
+    }
+  }
+}
+
+/**
+ * The files of a drop, folders walked: loose files first in drop order, then each folder's
+ * files sorted by path. The entries are taken synchronously, while the drop event lasts
+ * (the DataTransfer is emptied after it); a browser without entries gives the plain list.
+ */
+export async function droppedFiles(dataTransfer) {
+  const items = [...(dataTransfer?.items ?? [])].filter((item) => item.kind === "file");
+  const entries = items.map((item) => item.webkitGetAsEntry?.() ?? null);
+  if (!entries.some((entry) => entry?.isDirectory)) return [...(dataTransfer?.files ?? [])];
+  const loose = [];
+  const inFolders = [];
+  for (const [i, entry] of entries.entries()) {
+    if (entry?.isDirectory) {
+      await walk(entry, inFolders);
+    } else {
+      const file = entry ? await entryFile(entry) : items[i].getAsFile();
+      if (file) loose.push(file);
+    }
+  }
+  return [...loose, ...folderFiles(inFolders)];
+}
+
+/**
+ * "Choose a folder:" and an <input webkitdirectory>, beside the file picker; calls
+ * `onFiles(files)` with the folder's files. `relabel(tr)` when the language changes.
+ */
+export function createFolderPicker(tr, onFiles) {
+  const input = h("input", {
+    type: "file",
+    webkitdirectory: true,
+    multiple: true,
+    class: "ps-file-input",
+    "data-folder-input": true,
+  });
+  const text = h("span");
+  const element = h("label", { class: "ps-picker ps-folder-picker" }, text, input);
+  input.addEventListener("change", () => {
+    const files = folderFiles(input.files);
+    input.value = ""; // so that choosing the same folder again fires `change`
+    onFiles(files);
+  });
+  const render = () => {
+    text.textContent = tr.t("folders.picker");
+  };
+  render();
+  return {
+    element,
+    input,
+    relabel(next) {
+      tr = next;
+      render();
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// A small pool of wasm classifiers, one model per Web Worker, behind the same API as one
+// (client.js loadWasm): classify(input, name) → Promise. Files are dealt to idle workers
+// in the order they were asked for, one at a time each; every worker runs the same
+// WebAssembly on the same model, so a file gets the same numbers whichever one takes it.
+// Each member keeps its own restart-after-trap (client.js), so a trap costs one file and
+// one worker's restart, never the rest of the pool.
+
+/** The most workers a pool starts: each holds a model (tens of MB) and a core. */
+export const MAX_WORKERS = 16;
+
+/** min(cores, 4): what a page gets by default. */
+export function defaultWorkers() {
+  const cores = Number(globalThis.navigator?.hardwareConcurrency) || 1;
+  return Math.max(1, Math.min(cores, 4));
+}
+
+/** `requested` as a whole number of workers in 1..MAX_WORKERS, else the default. */
+export function workerCount(requested) {
+  const n = Math.floor(Number(requested));
+  return Number.isFinite(n) && n >= 1 ? Math.min(n, MAX_WORKERS) : defaultWorkers();
+}
+
+// A member that can no longer classify: its worker stopped and could not come back.
+const DEAD = new Set(["classifier_restart_failed", "classifier_worker_failed", "classifier_stopped"]);
+
+/**
+ * Starts `size` members with `startMember(index)` (each resolves to a loadWasm API).
+ * Resolves as soon as the first is ready, so the first file need not wait for the rest;
+ * the others start then, in parallel, from the now-cached model, and join as they come.
+ * Rejects if the first cannot start (the caller then falls back to the server). The API
+ * adds `workers` (the pool's size) and `started` (members ready now).
+ */
+export async function loadPool(startMember, size) {
+  const first = await startMember(0);
+  const members = [{ api: first, busy: false }];
+  const waiting = []; // {input, name, resolve, reject}, in the order asked
+  let target = size;
+
+  const dispatch = () => {
+    for (const member of members) {
+      if (!waiting.length) return;
+      if (!member.busy) run(member, waiting.shift());
+    }
+  };
+
+  const run = (member, job) => {
+    member.busy = true;
+    member.api.classify(job.input, job.name).then(job.resolve, (error) => {
+      if (DEAD.has(error?.code) && members.length > 1) {
+        // Leave this member out; its file is answered with the error like any other.
+        members.splice(members.indexOf(member), 1);
+        target = members.length;
+      }
+      job.reject(error);
+    }).finally(() => {
+      member.busy = false;
+      dispatch();
+    });
+  };
+
+  for (let index = 1; index < size; index++) {
+    startMember(index).then(
+      (api) => {
+        members.push({ api, busy: false });
+        dispatch();
+      },
+      (error) => {
+        target -= 1;
+        console.warn(`Pneumoscan: worker ${index + 1} of ${size} could not start; using the others.`, error);
+      },
+    );
+  }
+
+  return {
+    path: first.path,
+    card: first.card,
+    initMs: first.initMs,
+    simd: first.simd,
+    /** The pool's size: how many files can be classified at once. */
+    get workers() {
+      return target;
+    },
+    /** Workers ready now (the rest are still starting). */
+    get started() {
+      return members.length;
+    },
+    get restarts() {
+      return members.reduce((sum, m) => sum + (m.api.restarts ?? 0), 0);
+    },
+    classify: (input, name) =>
+      new Promise((resolve, reject) => {
+        waiting.push({ input, name, resolve, reject });
+        dispatch();
+      }),
+    terminate: () => {
+      for (const member of members) member.api.terminate();
+      const error = Object.assign(new Error("the classifier was stopped"), { code: "classifier_stopped", params: {} });
+      for (const job of waiting.splice(0)) job.reject(error);
+    },
+  };
+}
