@@ -508,7 +508,7 @@ fn serve(args: &[String]) -> Result<()> {
         if release {
             "about 25 min"
         } else {
-            "about 5 min"
+            "about 4 min, plus 2 for xtask itself"
         },
     );
     dist(&DistOptions {
@@ -524,7 +524,7 @@ fn serve(args: &[String]) -> Result<()> {
         if release {
             "about 12 min"
         } else {
-            "about 4 min"
+            "about 7 min"
         },
     );
     let mut command = cargo();
