@@ -9,22 +9,11 @@ import { initialLanguage, languageOptions, rememberLanguage, supportedLanguage, 
 import { drawEvidence } from "./heatmap.js";
 import { droppedFiles, relativePath } from "./folders.js";
 import { mountReadingRoom } from "./reading-room.js";
+import { h } from "./dom.js";
 
 // A hint for the picker only (dropping takes any file; files are recognised by content):
 // DICOM files often have no extension, hence application/dicom as well as .dcm.
 const ACCEPT = "image/*,.tif,.tiff,.dcm,.dicom,application/dicom";
-
-/** Creates an element: `attrs` are attributes (`text` sets the text content). */
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (name === "text") node.textContent = value;
-    else if (value === true) node.setAttribute(name, "");
-    else if (value !== false && value != null) node.setAttribute(name, String(value));
-  }
-  node.append(...children);
-  return node;
-}
 
 // DICOM codes for X-ray modalities and views that have plain words in the catalogues
 // (ui.dicom.modality.CODE, ui.dicom.view.CODE); others are shown as codes.
