@@ -77,7 +77,8 @@ const TYPES = {
  */
 export async function startStatic({ isolated = false } = {}) {
   const mounts = { "/bench/": join(BENCH, "web"), "/dist/": DIST, "/ort/": ORT_DIST, "/data/": ORIGINALS };
-  const manifest = JSON.stringify(distManifest());
+  // Read on first request: parts that load only the app page (f, g) need none of it.
+  let manifest = null;
   const server = createServer((req, res) => {
     const headers = { "Cache-Control": "no-store" };
     if (isolated) {
@@ -86,6 +87,7 @@ export async function startStatic({ isolated = false } = {}) {
     }
     const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
     if (path === "/manifest.json") {
+      manifest ??= JSON.stringify(distManifest());
       res.writeHead(200, { ...headers, "Content-Type": "application/json" });
       return res.end(manifest);
     }

@@ -7,7 +7,32 @@ const read = (f) => (existsSync(join(RESULTS, f)) ? JSON.parse(readFileSync(join
 const env = read("env.json");
 const web = read("browser.json");
 const nat = read("native.json");
-const MFLOPS = env.mflops;
+const fold = read("folder.json");
+const BEGIN = "<!-- folder:begin (bench/report.mjs) -->";
+const END = "<!-- folder:end -->";
+const MFLOPS = env?.mflops;
+const cores = Number(readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)?.length) || null;
+if (fold) {
+  fold.cores = cores;
+  fold.model ??= JSON.parse(readFileSync(join(BENCH, "..", "model", "model.json"), "utf8")).version;
+}
+
+// `--only folder`: write the section of parts f and g into the RESULTS.md there is,
+// in place of its earlier version, else before "## Native"; leave the rest as it is.
+if (process.argv.includes("--only")) {
+  const file = join(BENCH, "RESULTS.md");
+  const text = readFileSync(file, "utf8");
+  const section = folderSection(fold, { standalone: true }).join("\n");
+  const begin = text.indexOf(BEGIN);
+  const next = begin >= 0
+    ? text.slice(0, begin) + section + text.slice(text.indexOf(END) + END.length)
+    : text.includes("\n## Native\n")
+      ? text.replace("\n## Native\n", `\n${section}\n\n## Native\n`)
+      : `${text.trimEnd()}\n\n${section}\n`;
+  writeFileSync(file, next);
+  console.error("[report] wrote the folder section of bench/RESULTS.md");
+  process.exit(0);
+}
 
 const f1 = (v) => (v == null || Number.isNaN(v) ? "–" : v.toFixed(1));
 const f2 = (v) => (v == null || Number.isNaN(v) ? "–" : v.toFixed(2));
@@ -88,6 +113,7 @@ if (web?.memory) {
   }
   p("");
 }
+if (fold) p(...folderSection(fold, { standalone: false }), "");
 if (nat) {
   p("## Native", "");
   if (nat.modelOnly) {
@@ -150,3 +176,87 @@ p("");
 if (existsSync(join(BENCH, "NOTES.md"))) p(readFileSync(join(BENCH, "NOTES.md"), "utf8"));
 writeFileSync(join(BENCH, "RESULTS.md"), lines.join("\n") + "\n");
 console.error("[report] wrote bench/RESULTS.md");
+
+// ---- parts f and g (results/folder.json): a section of its own, between markers, so that
+// `node bench/report.mjs --only folder` can write it into an existing RESULTS.md. ----------
+
+// A renderer's main thread carries the executable's name ("chromium"), or CrRendererMain.
+const MAIN = /^renderer\/(chromium|CrRendererMain)$/;
+const mainThread = (threads) => Object.entries(threads).filter(([t]) => MAIN.test(t)).reduce((a, [, v]) => a + v, 0);
+
+function folderSection(fold, { standalone }) {
+  const out = [];
+  const q = (...l) => out.push(...l);
+  const med = (list) => (list.length ? list.slice().sort((a, b) => a - b)[(list.length - 1) >> 1] : NaN);
+  const s1 = (v) => (v == null || Number.isNaN(v) ? "–" : v.toFixed(1));
+  const s0 = (v) => (v == null || Number.isNaN(v) ? "–" : v.toFixed(0));
+  const cores = (fold.cores ?? 2);
+  q(BEGIN, "## In the browser: whole folders and long sessions (issue 17)", "");
+  if (standalone) {
+    q(`Measured on ${fold.date} with \`${fold.command}\` (\`BENCH_PARTS=fg bash bench/run.sh\` runs the same), load average (1, 5, 15 min) ${fold.load_start} at the start and ${fold.load_end} at the end. The other sections of this file are from the earlier full run named at the top, with model 1.0.0; this one ran on the bundle of that day, model ${fold.model ?? "2.0.0"}, in ${fold.folder?.chromium ? `Chromium ${fold.folder.chromium}` : "the same Chromium"}.`, "");
+  }
+  const f = fold.folder;
+  if (f) {
+    const names = { ours: "ours: the app's page, its worker pool (default size)", ort: "onnxruntime-web + canvas, one file after another" };
+    const nameOf = (k) => names[k] ?? `ours: the app's page, pool of ${f.info[k].workers} (navigator.hardwareConcurrency overridden)`;
+    q(`### (f) ${f.files} full-resolution originals picked as one folder`, "");
+    q(`The app's own page (\`dist/index.html\`, service worker blocked, on the bench's static server) and a page with the onnxruntime-web pipeline of (b) behind an \`<input webkitdirectory>\` (\`bench.ortFolderInput\`: \`createImageBitmap\`, squash on a canvas, \`session.run\` with \`numThreads = 1\` on the page, the files one after another), in the same browser and run. Each gets the folder \`originals/\` (${f.files} JPEGs in NORMAL/ and PNEUMONIA/) through Playwright's \`setInputFiles\` on its folder input; the time runs from the input's \`change\` event to the last result (ours: the last card leaving \`data-status="pending"\`, seen by a MutationObserver). One warm-up pick each, then ${f.rounds.length} rounds, rotating which goes first; the page is cleared ("Clear all") after each of ours. Pools: ${Object.entries(f.info).filter(([k]) => k !== "ort").map(([k, v]) => `${k === "ours" ? "default" : k}: ${v.workers} worker${v.workers > 1 ? "s" : ""} (${v.simd})`).join("; ")}; this machine reports ${f.info.ours.cores} cores.`, "");
+    q("| pipeline | median ms | min ms | max ms | ratio to onnxruntime-web (median of the rounds' ratios) |", "| --- | --- | --- | --- | --- |");
+    for (const k of Object.keys(f.wall_ms)) {
+      const w = f.wall_ms[k];
+      const r = f.ratios[k];
+      q(`| ${nameOf(k)} | ${s1(w.median)} | ${s1(w.min)} | ${s1(w.max)} | ${r ? `**${r.median.toFixed(2)}** (${r.min.toFixed(2)}–${r.max.toFixed(2)})` : "1"} |`);
+    }
+    const ratio = f.ratios.ours.median;
+    q("", `Goal ≤ 0.6×: ${ratio <= 0.6 ? `met (${ratio.toFixed(2)})` : `**not met**: ${ratio.toFixed(2)}×, ${((ratio / 0.6 - 1) * 100).toFixed(0)} % over the goal`}. Per-round ratios: ${f.rounds.map((r) => (r.ours.wall_ms / r.ort.wall_ms).toFixed(2)).join(", ")}. Probabilities, ours vs the canvas pipeline: ${f.probability_difference.median.toExponential(1)} median difference, ${f.probability_difference.max.toFixed(3)} max (the canvas path is not the training preprocessing, see (b)).`, "");
+    // Where the time went: medians over the rounds.
+    q(`Where the time went (medians over the rounds; CPU from \`/proc/PID/task/TID/stat\` of every Chromium process, by thread name, and \`/proc/stat\` for the whole machine, ${cores} cores = ${cores} ms of CPU per ms of wall time):`, "");
+    q("| | " + Object.keys(f.wall_ms).join(" | ") + " |", "| --- |" + Object.keys(f.wall_ms).map(() => " --- |").join(""));
+    const row = (label, fn) => q(`| ${label} | ${Object.keys(f.wall_ms).map((k) => fn(f.rounds.map((r) => r[k]), k)).join(" | ")} |`);
+    row("wall ms", (rs) => s0(med(rs.map((r) => r.wall_ms))));
+    row("first result after ms", (rs) => s0(med(rs.map((r) => r.first_ms))));
+    row("Chromium CPU ms (all threads)", (rs) => s0(med(rs.map((r) => r.cpu_ms.chromium))));
+    row("of it: workers (DedicatedWorker)", (rs) => s0(med(rs.map((r) => r.threads["renderer/DedicatedWorker"] ?? 0))));
+    row("of it: page main thread", (rs) => s0(med(rs.map((r) => mainThread(r.threads)))));
+    row("of it: renderer thread pool (image decoding, …)", (rs) => s0(med(rs.map((r) => Object.entries(r.threads).filter(([t]) => /^renderer\/ThreadPool/.test(t)).reduce((a, [, v]) => a + v, 0)))));
+    row("of it: everything else in Chromium", (rs) => s0(med(rs.map((r) => r.cpu_ms.chromium - Object.entries(r.threads).filter(([t]) => MAIN.test(t) || /^renderer\/(DedicatedWorker|ThreadPool)/.test(t)).reduce((a, [, v]) => a + v, 0)))));
+    row("CPU ms of other processes (contention)", (rs) => s0(med(rs.map((r) => r.cpu_ms.other))));
+    row("idle CPU ms", (rs) => s0(med(rs.map((r) => r.cpu_ms.idle))));
+    row("Chromium's share of the machine's CPU time", (rs) => `${s0(med(rs.map((r) => (100 * r.cpu_ms.chromium) / (r.cpu_ms.chromium + r.cpu_ms.other + r.cpu_ms.idle))))} %`);
+    row("pool: workers' busy time / wall, each", (rs, k) => (k === "ort" ? "–" : rs[0].pool.utilisation.map((_, i) => `${s0(100 * med(rs.map((r) => r.pool.utilisation[i] ?? 0)))} %`).join(", ")));
+    row("pool: wasm ms summed over files (decode / preprocess / inference)", (rs, k) => (k === "ort" ? "–" : `${s0(med(rs.map((r) => r.pool.wasm_ms.total)))} (${["decode", "preprocess", "inference"].map((x) => s0(med(rs.map((r) => r.pool.wasm_ms[x])))).join(" / ")})`));
+    row("onnxruntime-web: ms summed over files (decode + canvas / session.run)", (rs, k) => (k === "ort" ? `${s0(med(rs.map((r) => r.stages_ms.decode_ms)))} / ${s0(med(rs.map((r) => r.stages_ms.run_ms)))}` : "–"));
+    row("pool: messaging and copies, ms summed (busy − wasm)", (rs, k) => (k === "ort" ? "–" : s0(med(rs.map((r) => r.pool.messaging_ms)))));
+    row("pool: per file, post to answer, median ms", (rs, k) => (k === "ort" ? s1(med(rs.map((r) => r.wall_ms / r.n))) + " (wall / files)" : s1(med(rs.map((r) => r.pool.per_file_ms.median)))));
+    row("main-thread long tasks: count, max ms", (rs) => (rs[0].longtasks ? `${s0(med(rs.map((r) => r.longtasks.count)))}, ${s0(Math.max(...rs.map((r) => r.longtasks.max_ms)))}` : "–"));
+    row("load average before the run", (rs) => rs.map((r) => r.load_before.split(" ")[0]).join(", "));
+    q("");
+  }
+  const g = fold.session;
+  if (g) {
+    const mb1 = (b) => (b == null || Number.isNaN(b) ? "–" : (b / 1e6).toFixed(1));
+    q(`### (g) ${g.files.toLocaleString("en")} files in one page session`, "");
+    q(`The app's page, cross-origin isolated (COOP/COEP from the bench's server, so that \`performance.measureUserAgentSpecificMemory\` works: ${g.isolated ? "it did" : "**it did not**"}), pool of ${g.info.workers} workers; one folder of ${g.files.toLocaleString("en")} files picked at once with \`setInputFiles\`: NORMAL/ and PNEUMONIA/ holding every tenth one a full-resolution original (${g.counts.originals}, the 47 cycled) and otherwise Kermany train images (${g.counts.train}, 224×224, none twice), so the evaluation view runs too. Memory is read as the batch passes each mark, while the workers go on: the resident memory (RSS and PSS from \`/proc\`) of the tab's renderer process, which holds the page, both workers and their wasm memories (everything), and of all Chromium processes (browser, GPU, utility too); the page's JS heap after a forced GC (CDP \`Performance.getMetrics\`); \`measureUserAgentSpecificMemory\` (JS heaps of page and workers; Chromium leaves the wasm memory out). Long tasks: \`PerformanceObserver({type: "longtask", buffered: true})\` on the page from before its scripts ran.`, "");
+    q("| files done | tab renderer RSS MB | tab renderer PSS MB | all Chromium RSS MB | page JS heap MB | UA-specific memory MB (all) | of which workers MB | DOM nodes | load (1 min) |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (const s of g.samples) {
+      const workers = s.ua ? Object.entries(s.ua.byScope).filter(([k]) => /Worker/.test(k)).reduce((a, [, v]) => a + v, 0) : null;
+      q(`| ${s.files}${s.idle ? " (2 s after, idle)" : ""} | ${mb1(s.tab_renderer_rss)} | ${mb1(s.tab_renderer_pss)} | ${mb1(s.chromium_rss)} | ${mb1(s.page_js_heap)} | ${s.ua ? mb1(s.ua.bytes) : "–"} | ${mb1(workers)} | ${s.dom_nodes ?? "–"} | ${s.load.split(" ")[0]} |`);
+    }
+    const at100 = g.samples.find((s) => s.files >= 100);
+    const last = g.samples[g.samples.length - 1];
+    const growth = last.tab_renderer_rss - at100.tab_renderer_rss;
+    const growthAll = last.chromium_rss - at100.chromium_rss;
+    const peak = Math.max(...g.samples.filter((s) => s.files >= 100).map((s) => s.tab_renderer_rss)) - at100.tab_renderer_rss;
+    q("", `Growth after the first ${at100.files} files, to the end (idle): tab renderer RSS **${mb1(growth)} MB** (its highest sample ${mb1(peak)} MB above), all Chromium processes ${mb1(growthAll)} MB, page JS heap ${mb1(last.page_js_heap - at100.page_js_heap)} MB${last.ua && at100.ua ? `, UA-specific memory ${mb1(last.ua.bytes - at100.ua.bytes)} MB` : ""}. Goal < 100 MB: ${growth < 100e6 && growthAll < 100e6 ? "met" : "**not met**"}.`, "");
+    const lt = g.longtasks;
+    const fmt = (x) => (x ? `${x.count} (max ${s0(x.max_ms)} ms, ${x.over_200} over 200 ms)` : "–");
+    q(`Long tasks on the main thread (all are > 50 ms by definition): during the batch ${fmt(lt.batch)}; during the batch but overlapping the driver's memory samples (forced GC, measurement; the measurement's own, counted apart) ${fmt(lt.batch_overlapping_samples)}; before the batch (page load, model start) ${fmt(lt.before_batch)}; whole session ${fmt(lt.whole_session)}. Goal none over 200 ms: ${lt.batch && lt.batch.over_200 === 0 ? "met" : "**not met**"}.`, "");
+    if (lt.longest.length) {
+      q(`Longest tasks: ${lt.longest.slice(0, 6).map((t) => `${s0(t.duration)} ms at ${(t.start / 1000).toFixed(1)} s${t.in_batch ? "" : " (outside the batch)"}${t.overlaps_sample ? " (during a sample)" : ""}`).join("; ")}. Where the long animation frames' script time went in the batch (ms, summed): ${g.loaf_scripts.slice(0, 6).map((x) => `${x.what} ${s0(x.ms)}`).join("; ") || "–"}.`, "");
+    }
+    const wall = g.wall_ms / 1000;
+    q(`The batch: ${wall.toFixed(1)} s from selection to the last result (${(g.files / wall).toFixed(1)} files/s), results ${Object.entries(g.statuses).map(([k, v]) => `${k} ${v}`).join(", ")}; evaluation n = ${g.evaluation.n ?? "–"}, complete ${g.evaluation.complete ?? "–"}. Workers busy ${g.pool.utilisation.map((u) => `${s0(100 * u)} %`).join(" and ")} of the wall time. CPU during the batch: Chromium ${s0(g.cpu_ms.chromium / 1000)} s (workers ${s0((g.threads["renderer/DedicatedWorker"] ?? 0) / 1000)} s, page main thread ${s0(mainThread(g.threads) / 1000)} s), other processes ${s0(g.cpu_ms.other / 1000)} s, idle ${s0(g.cpu_ms.idle / 1000)} s, of ${s0((g.cpu_ms.chromium + g.cpu_ms.other + g.cpu_ms.idle) / 1000)} s on the ${cores} cores.`, "");
+  }
+  q(END);
+  return out;
+}

@@ -153,6 +153,49 @@ test("JPEG 2000 and JPEG-LS DICOM files (made by GDCM from a real X-ray) get the
   await context.close();
 });
 
+test("PNG and JPEG need only the first module; the first DICOM fetches the one with every decoder, once, and it then works offline", async () => {
+  const fixtures = process.env.PNEUMOSCAN_FIXTURES;
+  const dicoms = ["jls12.dcm", "j2k12.dcm"].map((n) => fixtures && join(fixtures, n));
+  for (const p of dicoms) assert.ok(p && existsSync(p), `PNEUMOSCAN_FIXTURES must hold ${p} (see tests/run.sh)`);
+  const cli = h.cliResults(dicoms);
+  const full = /\/pneumoscan_full(_bg)?\.[0-9a-f]{8}\.(wasm|js)$/;
+  const fullRequests = (log) => log.requests.map((r) => r.url).filter((url) => full.test(url));
+
+  const { context, log } = await h.watchedContext(browser);
+  const page = await context.newPage();
+  await page.goto(`${nginx.origin}/`);
+  await h.waitReady(page);
+  const jpeg = files.slice(0, 2);
+  await h.dropFiles(page, jpeg.map((path) => ({ path })));
+  assertMatchesCli(await h.settledResults(page, jpeg.length), jpeg);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForTimeout(500);
+  assert.deepEqual(fullRequests(log), [], "JPEG files fetched the second module");
+
+  await h.dropFiles(page, [{ path: dicoms[0] }]);
+  let results = await h.settledResults(page, jpeg.length + 1);
+  const check = (result, name) => {
+    assert.equal(result.status, "ok", result.text);
+    const diff = Math.abs(Number(result.probability) - cli[name].probability);
+    assert.ok(diff <= TOLERANCE, `${name}: browser ${result.probability} vs CLI ${cli[name].probability}`);
+  };
+  check(results.find((r) => r.filename === "jls12.dcm"), "jls12.dcm");
+  const fetched = fullRequests(log);
+  assert.equal(fetched.filter((url) => url.endsWith(".wasm")).length, 1, `second module fetched: ${fetched}`);
+
+  // Cached by the service worker once fetched: it works offline after a reload.
+  await page.waitForTimeout(500);
+  await context.setOffline(true);
+  await page.reload();
+  await h.waitReady(page);
+  await h.dropFiles(page, [{ path: dicoms[1] }]);
+  results = await h.settledResults(page, 1);
+  check(results[0], "j2k12.dcm");
+  assert.deepEqual(leaks(log, [nginx.origin]), []);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
 test("the relaxed-SIMD build runs where the browser has relaxed SIMD, the SIMD 128 build where not; only the one in use is downloaded", async () => {
   // Chromium 156 has relaxed SIMD and no flag turns it off, so the browser without it is
   // played by serving a simd.js whose check answers "no" (the worker, the service worker

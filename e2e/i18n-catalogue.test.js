@@ -10,7 +10,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { CATALOGUES, DEFAULT_LANGUAGE, LANGUAGES, browserLanguage, translator } from "../www/i18n.js";
 import { CLIENT_CODES } from "../www/client.js";
 
@@ -122,4 +122,17 @@ test("the language is the first of the browser's that Pneumoscan has, by primary
   assert.equal(browserLanguage(["de", "it"]), DEFAULT_LANGUAGE);
   assert.equal(browserLanguage([]), DEFAULT_LANGUAGE);
   assert.equal(translator("pt-BR").lang, DEFAULT_LANGUAGE);
+});
+
+test("the web app manifest names the app in every language, English by default", () => {
+  // A manifest cannot follow the page's switcher: browsers read it on their own. The
+  // `_localized` members (Web App Manifest, "localized members") name it per language
+  // where a browser supports them; the others show the English `name` and `description`.
+  const manifest = JSON.parse(readFileSync(new URL("../www/manifest.webmanifest", import.meta.url), "utf8"));
+  assert.equal(manifest.lang, DEFAULT_LANGUAGE);
+  assert.equal(manifest.name, en["page.title"]);
+  for (const language of languages.filter((l) => l !== DEFAULT_LANGUAGE)) {
+    assert.equal(manifest.name_localized?.[language], CATALOGUES[language]["page.title"], `${language}: name`);
+    assert.ok(manifest.description_localized?.[language]?.length > 20, `${language}: description`);
+  }
 });

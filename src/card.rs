@@ -16,6 +16,10 @@ pub struct ModelCard {
     pub version: String,
     /// The ONNX file this card describes.
     pub onnx: OnnxFile,
+    /// The same model in tract's NNEF form, which only the web bundle's card names
+    /// (`cargo xtask dist` writes it beside the bundle's copy of the card).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nnef: Option<OnnxFile>,
     /// How an image becomes the model's input tensor.
     pub preprocess: Preprocess,
     /// Class names, index 0 is the negative class (`NORMAL`), index 1 the positive.
@@ -35,7 +39,7 @@ pub struct ModelCard {
     pub raw: serde_json::Value,
 }
 
-/// The ONNX file's name (relative to the card) and its expected digest.
+/// A model file's name (relative to the card) and its expected digest.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OnnxFile {
     /// File name beside `model.json`.

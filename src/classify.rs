@@ -56,9 +56,10 @@ pub struct Timings {
 pub struct ImageInfo {
     /// Format name, e.g. `JPEG`.
     pub format: &'static str,
-    /// Width after EXIF orientation.
+    /// Width as stored, after EXIF orientation (a JPEG 2000 image decoded at a reduced
+    /// resolution level for the model still reports its full size).
     pub width: u32,
-    /// Height after EXIF orientation.
+    /// Height as stored, after EXIF orientation.
     pub height: u32,
 }
 
@@ -138,8 +139,8 @@ impl Classifier {
         let params = &self.card.preprocess;
         let image = ImageInfo {
             format: decoded.format,
-            width: decoded.image.width(),
-            height: decoded.image.height(),
+            width: decoded.size.0,
+            height: decoded.size.1,
         };
         let mut warnings = Vec::new();
         if decoded.rotated {

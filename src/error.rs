@@ -44,9 +44,9 @@ pub enum Error {
         message: String,
     },
     /// A DICOM file whose transfer syntax (the encoding of its data set or pixel data)
-    /// Pneumoscan cannot decode, e.g. 12-bit JPEG Extended or JPEG XL.
+    /// Pneumoscan cannot decode, e.g. progressive JPEG or JPEG XL.
     #[error(
-        "the DICOM file uses {name} (transfer syntax {uid}), which Pneumoscan cannot decode; it reads uncompressed DICOM (implicit or explicit VR little endian, explicit VR big endian), deflated, RLE Lossless, JPEG (baseline, 8-bit extended, lossless), JPEG-LS and JPEG 2000 (HTJ2K included)"
+        "the DICOM file uses {name} (transfer syntax {uid}), which Pneumoscan cannot decode; it reads uncompressed DICOM (implicit or explicit VR little endian, explicit VR big endian), deflated, RLE Lossless, JPEG (baseline, extended 8- and 12-bit, lossless), JPEG-LS and JPEG 2000 (HTJ2K included)"
     )]
     DicomTransferSyntax {
         /// The transfer syntax's name, e.g. `JPEG 2000 Image Compression`.
@@ -94,6 +94,15 @@ pub enum Error {
     /// tract failed while running the model (should not happen for a loaded model).
     #[error("inference failed: {0}")]
     Inference(String),
+    /// The file is in a format whose decoder this build leaves out: the browser's first
+    /// WebAssembly module reads PNG and JPEG only, and its worker answers this by loading
+    /// the module with every decoder and classifying the file there ([`crate::sniff`]).
+    /// Native builds have every decoder and never return it.
+    #[error("the {format} decoder is not loaded yet (this build reads PNG and JPEG only)")]
+    DecoderNotLoaded {
+        /// The format recognised, e.g. `DICOM`.
+        format: String,
+    },
 }
 
 impl Error {
@@ -115,6 +124,7 @@ impl Error {
             Error::ModelRead { .. } => "model_unreadable",
             Error::ModelLoad(_) => "model_load_failed",
             Error::Inference(_) => "inference_failed",
+            Error::DecoderNotLoaded { .. } => "decoder_not_loaded",
         }
     }
 
@@ -145,6 +155,7 @@ impl Error {
                 json!({ "expected": expected, "found": found })
             }
             Error::ModelRead { path, message } => json!({ "path": path, "detail": message }),
+            Error::DecoderNotLoaded { format } => json!({ "format": format }),
         }
     }
 
@@ -182,6 +193,9 @@ impl Error {
             },
             Error::ModelLoad("unknown operator".into()),
             Error::Inference("shape mismatch".into()),
+            Error::DecoderNotLoaded {
+                format: "DICOM".into(),
+            },
         ]
     }
 }
@@ -209,9 +223,10 @@ mod tests {
             Error::ModelRead { .. } => 11,
             Error::ModelLoad(_) => 12,
             Error::Inference(_) => 13,
+            Error::DecoderNotLoaded { .. } => 14,
         };
         let positions: Vec<usize> = Error::examples().iter().map(position).collect();
-        assert_eq!(positions, (0..14).collect::<Vec<_>>());
+        assert_eq!(positions, (0..15).collect::<Vec<_>>());
     }
 
     #[test]

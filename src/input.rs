@@ -9,8 +9,11 @@ use image::error::{ImageError, LimitErrorKind};
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
+#[cfg(feature = "codecs")]
 use crate::codecs::jpeg2000::{self, Resolution};
-use crate::dicom::{self, DicomInfo};
+#[cfg(feature = "codecs")]
+use crate::dicom;
+use crate::dicom::DicomInfo;
 use crate::error::Error;
 use crate::limits::{check_size, too_much_memory};
 
@@ -30,6 +33,9 @@ pub struct Decoded {
     /// Things the user should know that did not stop decoding (e.g. a multi-frame DICOM
     /// file of which only the first frame is used).
     pub warnings: Vec<String>,
+    /// Width and height of the image as stored (upright): larger than `image` when a
+    /// JPEG 2000 image was decoded at a reduced resolution level for the model.
+    pub size: (u32, u32),
 }
 
 /// Decodes an image file held in memory.
@@ -37,7 +43,16 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, Error> {
     if bytes.is_empty() {
         return Err(Error::Empty);
     }
+    // The browser's first module (built without `codecs`): its worker loads the module
+    // with every decoder on this error and classifies the file there.
+    #[cfg(not(feature = "codecs"))]
+    if let Some(format) = crate::sniff::needs_codecs(bytes) {
+        return Err(Error::DecoderNotLoaded {
+            format: format.into(),
+        });
+    }
     // Before image's sniffing: a DICOM preamble may hold another format's header.
+    #[cfg(feature = "codecs")]
     if dicom::is_dicom(bytes) {
         let decoded = dicom::decode(bytes)?;
         return Ok(Decoded {
@@ -46,25 +61,30 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, Error> {
             rotated: false,
             dicom: Some(decoded.info),
             warnings: decoded.warnings,
+            size: decoded.size,
         });
     }
+    #[cfg(feature = "codecs")]
     if jpeg2000::is_jpeg2000(bytes) {
         let samples = jpeg2000::decode(bytes, Resolution::ForModel, "JPEG 2000")?;
         let components = samples.components;
         let image = samples.into_image().ok_or_else(|| {
             Error::UnsupportedFormat(format!("JPEG 2000 with {components} components per pixel"))
         })?;
+        let (width, height, _) = jpeg2000::dimensions(bytes, "JPEG 2000")?;
         return Ok(Decoded {
             image,
             format: "JPEG 2000",
             rotated: false,
             dicom: None,
             warnings: Vec::new(),
+            size: (width, height),
         });
     }
     let format =
         image::guess_format(bytes).map_err(|_| Error::UnsupportedFormat(describe(bytes)))?;
     let name = format_name(format);
+    #[cfg(feature = "codecs")]
     if format == ImageFormat::Tiff {
         check_tiff_layout(bytes)?;
     }
@@ -98,6 +118,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, Error> {
     let rotated = orientation != Orientation::NoTransforms;
     image.apply_orientation(orientation);
     Ok(Decoded {
+        size: (image.width(), image.height()),
         image,
         format: name,
         rotated,
@@ -251,6 +272,7 @@ fn truncated_jpeg(image: &DynamicImage) -> Result<String, Error> {
 /// (PlanarConfiguration 2), which trip an assertion in its chunk reader for every bit
 /// depth and compression (`tests/tiff.rs` makes such files). A file whose first
 /// directory cannot be read is left to the decoder, which reports it.
+#[cfg(feature = "codecs")]
 fn check_tiff_layout(bytes: &[u8]) -> Result<(), Error> {
     use tiff::decoder::{ChunkType, Decoder};
     use tiff::tags::Tag;

@@ -17,6 +17,7 @@
 
 pub mod card;
 pub mod classify;
+#[cfg(feature = "codecs")]
 pub mod codecs;
 pub mod dicom;
 pub mod error;
@@ -27,6 +28,7 @@ pub mod limits;
 pub mod metrics;
 pub mod model;
 pub mod preprocess;
+pub mod sniff;
 
 #[cfg(feature = "native")]
 pub mod bundled;

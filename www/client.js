@@ -23,6 +23,8 @@ export const CLIENT_CODES = [
   "classifier_restart_failed", // the new worker could not start
   "classifier_worker_failed", // the worker stopped with an error event
   "classifier_unavailable", // no classifier at all (the UI's, when loadClassifier rejects)
+  "decoder_unavailable", // the module with every decoder (worker.js) could not be loaded
+  "download_failed", // the WebAssembly or the model could not be downloaded, retries spent
   "server_unreachable", // the fallback's request did not reach the server
   "server_http_error", // the server answered without a code (e.g. 408, a proxy's 502)
 ];
@@ -71,7 +73,7 @@ async function asArrayBuffer(input) {
  * file it was classifying as `fatal` and closes; this starts a fresh worker and sends it
  * every file still waiting, so one file never costs the rest of a batch.
  */
-function loadWasm(onProgress) {
+function loadWasm(onProgress, onRetry) {
   return new Promise((resolve, reject) => {
     const pending = new Map(); // id → {resolve, reject, input, name}, in the order sent
     let nextId = 1;
@@ -128,6 +130,9 @@ function loadWasm(onProgress) {
         case "progress":
           if (!ready) onProgress?.({ loaded: data.loaded, total: data.total });
           break;
+        case "retry":
+          if (!ready) onRetry?.({ attempt: data.attempt, delayMs: data.delay_ms, detail: data.detail });
+          break;
         case "ready":
           if (!ready) {
             ready = true;
@@ -139,8 +144,13 @@ function loadWasm(onProgress) {
           break;
         case "failed":
           worker.terminate();
-          if (!ready) reject(new Error(data.message));
+          if (!ready) reject(data.code ? problem(data.message, data.code, data.params ?? {}) : new Error(data.message));
           else restartFailed(data.message);
+          break;
+        case "decoders":
+          // The worker loaded the module with every decoder: have the service worker keep
+          // it for offline use (it may not see the worker's own requests).
+          globalThis.navigator?.serviceWorker?.controller?.postMessage({ type: "CACHE_LATER" });
           break;
         case "result":
         case "error": {
@@ -247,18 +257,27 @@ async function loadServer(base) {
 
 /**
  * Loads the classifier. `base` is where the server's `./predict` lives (default: beside
- * this module); `onProgress({loaded, total})` reports the model download in bytes;
- * `workers` is how many wasm workers classify at once, one model each (default
- * min(cores, 4), see pool.js). Resolves to {path: "wasm"|"server", card, initMs, simd,
- * workers, classify(input, name), terminate()}; `simd` is the WebAssembly build in use,
- * "relaxed" or "simd128" (null on the server path, which has no `workers`).
+ * this module); `onProgress({loaded, total})` reports the download of the WebAssembly and
+ * the model in bytes (decoded bytes, as the total is); `onRetry({attempt, delayMs,
+ * detail})` says that a download was cut off and is tried again in `delayMs` (resumed
+ * where the server allows it); `workers` is how many wasm workers classify at once, one
+ * model each (default min(cores, 4), see pool.js). Resolves to {path: "wasm"|"server",
+ * card, initMs, simd, workers, classify(input, name), terminate()}; `simd` is the
+ * WebAssembly build in use, "relaxed" or "simd128" (null on the server path, which has no
+ * `workers`).
+ *
+ * Rejects with an Error whose `code` is "download_failed" when the WebAssembly or the
+ * model could not be downloaded after the retries: the connection, not the browser, is
+ * at fault, so the files are not sent to the server instead; call it again to retry.
  */
-export async function loadClassifier({ base, onProgress, workers } = {}) {
+export async function loadClassifier({ base, onProgress, onRetry, workers } = {}) {
   if (typeof WebAssembly === "object" && typeof Worker === "function") {
     try {
       // The first worker reports the download; the others start once it is cached.
-      return await loadPool((index) => loadWasm(index === 0 ? onProgress : undefined), workerCount(workers));
+      const first = (index) => (index === 0 ? [onProgress, onRetry] : []);
+      return await loadPool((index) => loadWasm(...first(index)), workerCount(workers));
     } catch (e) {
+      if (e?.code === "download_failed") throw e;
       console.warn("Pneumoscan: the in-browser classifier could not start; using the server.", e);
     }
   }

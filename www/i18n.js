@@ -1,11 +1,12 @@
 // The page's and the embed's texts in English, Spanish and French, and the few functions
 // that pick a language and write numbers, percentages and plurals for it (Intl).
 //
-// Keys are flat: `page.*` for index.html and app.js, `ui.*` for ui.js, and `code.CODE`
-// for the stable codes of refusals and errors (`pneumoscan codes` lists them; the core's
-// English `message` is the fallback for a code missing here). Placeholders: `{name}` is
-// a param as it is (numbers as the locale writes them), `{name:N}` a number with N
-// decimals, rounded half to even as Rust's `{:.N}` does. A plural is {one, other}.
+// Keys are flat: `page.*` for index.html and app.js, `example.*` for embed-example.html,
+// `ui.*` for ui.js, and `code.CODE` for the stable codes of refusals and errors
+// (`pneumoscan codes` lists them; the core's English `message` is the fallback for a
+// code missing here). Placeholders: `{name}` is a param as it is (numbers as the locale
+// writes them), `{name:N}` a number with N decimals, rounded half to even as Rust's
+// `{:.N}` does. A plural is {one, other}.
 // The English code texts are the core's messages, word for word: e2e/i18n-catalogue.test.js
 // checks them against `pneumoscan codes`, and that every language has every key.
 //
@@ -31,6 +32,22 @@ const en = {
   "page.update.available": "A new version is available —",
   "page.update.reload": "Reload",
 
+  // embed-example.html (embed-example.js); {name}: the page's own <code> there.
+  "example.title": "Pneumoscan — embedding example",
+  "example.heading": "Embedding Pneumoscan",
+  "example.notice.rest": "For education and research only.",
+  "example.element.heading": "1. The ready-made classifier",
+  "example.element.text": "Load {module} as a module, then place the element where it should appear:",
+  "example.element.lang":
+    "It takes this page's language from its {attribute} attribute ({example}); without one, the reader's earlier choice or the browser's languages.",
+  "example.element.live": "It runs here, live:",
+  "example.api.heading": "2. The classifier without UI",
+  "example.api.text":
+    "Pages that bring their own interface import {function} from {embed} (or {client}). Classification runs in a worker on WebAssembly; if the browser cannot run it, files are sent to the Pneumoscan server instead, and {path} says so: tell your users.",
+  "example.api.download":
+    "{progress} counts the bytes of the WebAssembly and the model; {retry} says when a download that was cut off is tried again. When the retries run out, {function} rejects with the code {code}: call it again to retry.",
+  "example.api.terminate": "Call {terminate} to stop the worker when done.",
+
   "ui.language": "Language",
   "ui.privacy.local": "Images never leave this device: they are classified here, in your browser.",
   "ui.privacy.server":
@@ -40,7 +57,10 @@ const en = {
   "ui.model.status": "Model status",
   "ui.model.download": "Model download",
   "ui.model.loading": "Loading the model…",
-  "ui.model.progress": "Loading the model… {loaded:1} of {total:1} MB",
+  "ui.model.bytes": "{loaded} of {total}",
+  "ui.model.retrying": "The download was interrupted; trying again in {seconds} s…",
+  "ui.model.download_failed": "The model could not be downloaded. Check the connection, then try again.",
+  "ui.model.try_again": "Try again",
   "ui.model.server": "Classifying on this site's server ({name})",
   "ui.model.ready": "Model ready ({name}, loaded in {ms:0} ms)",
   "ui.model.failed": "The classifier could not start: {detail}",
@@ -48,10 +68,9 @@ const en = {
   "ui.picker": "Choose X-ray images:",
   "ui.dropzone.title": "Drop chest X-ray images here",
   "ui.dropzone.hint":
-    "or click, or press Enter, to choose files. JPEG, PNG, WebP, TIFF, BMP, GIF or DICOM; several at once.",
+    "or click, or press Enter, to choose files. PNG, JPEG, JPEG 2000, DICOM, TIFF, PGM/PPM, BMP, GIF or WebP; several at once.",
   "ui.heatmap.show": "Show heatmap",
   "ui.heatmap.opacity": "Heatmap opacity",
-  "ui.heatmap.legend": "Red: where the model saw signs of pneumonia",
   "ui.export": "Export CSV",
   "ui.clear": "Clear all",
   "ui.results": "Results",
@@ -59,6 +78,7 @@ const en = {
   "ui.preview": "Preview of {name}",
   "ui.no_preview": "No preview",
   "ui.waiting": "Waiting…",
+  "ui.waiting.model": "Waiting for the model…",
   "ui.classifying": "Classifying…",
   "ui.verdict.pneumonia": "Pneumonia likely",
   "ui.verdict.normal": "No pneumonia found",
@@ -118,7 +138,7 @@ const en = {
     "image too small: {width}x{height} pixels; at least {min_side} pixels per side are needed",
   "code.damaged_file": "the {format} file is damaged or truncated: {detail}",
   "code.dicom_transfer_syntax":
-    "the DICOM file uses {name} (transfer syntax {uid}), which Pneumoscan cannot decode; it reads uncompressed DICOM (implicit or explicit VR little endian, explicit VR big endian), deflated, RLE Lossless, JPEG (baseline, 8-bit extended, lossless), JPEG-LS and JPEG 2000 (HTJ2K included)",
+    "the DICOM file uses {name} (transfer syntax {uid}), which Pneumoscan cannot decode; it reads uncompressed DICOM (implicit or explicit VR little endian, explicit VR big endian), deflated, RLE Lossless, JPEG (baseline, extended 8- and 12-bit, lossless), JPEG-LS and JPEG 2000 (HTJ2K included)",
   "code.dicom_no_pixel_data":
     "the DICOM file holds no image (it has no Pixel Data): it may be a report, a DICOMDIR or another non-image object",
   "code.dicom_unsupported": "this DICOM image is not supported: {detail}",
@@ -128,6 +148,7 @@ const en = {
   "code.model_unreadable": "cannot read model file {path}: {detail}",
   "code.model_load_failed": "cannot load the model: {detail}",
   "code.inference_failed": "inference failed: {detail}",
+  "code.decoder_not_loaded": "the {format} decoder is not loaded yet",
   // The CLI's (src/bin/pneumoscan.rs) and the server's (src/server.rs) own.
   "code.file_unreadable": "cannot read {path}: {detail}",
   "code.not_multipart": 'send the image as multipart/form-data in a field named "file" ({detail})',
@@ -144,6 +165,8 @@ const en = {
   "code.classifier_restart_failed": "the classifier could not restart: {detail}",
   "code.classifier_worker_failed": "the classifier worker stopped: {detail}",
   "code.classifier_unavailable": "the classifier could not start: {detail}",
+  "code.download_failed": "the model could not be downloaded ({detail}); check the connection and try again",
+  "code.decoder_unavailable": "could not load the {format} decoder ({detail}); connect to the internet once to download it",
 
   // The reading room (heatmap.js, viewer.js, folders.js, progress.js, evaluation.js, report.js).
   "heatmap.normal": "Blue: pushes towards NORMAL (below the threshold's logit, {threshold_logit})",
@@ -267,6 +290,21 @@ const es = {
   "page.update.available": "Hay una nueva versión disponible —",
   "page.update.reload": "Recargar",
 
+  "example.title": "Pneumoscan — ejemplo de integración",
+  "example.heading": "Integrar Pneumoscan",
+  "example.notice.rest": "Solo para docencia e investigación.",
+  "example.element.heading": "1. El clasificador listo para usar",
+  "example.element.text": "Cargue {module} como módulo y coloque el elemento donde deba aparecer:",
+  "example.element.lang":
+    "Toma el idioma de esta página de su atributo {attribute} ({example}); sin él, la elección anterior del lector o los idiomas del navegador.",
+  "example.element.live": "Funciona aquí, en directo:",
+  "example.api.heading": "2. El clasificador sin interfaz",
+  "example.api.text":
+    "Las páginas que traen su propia interfaz importan {function} de {embed} (o de {client}). La clasificación se hace en un worker con WebAssembly; si el navegador no puede ejecutarlo, los archivos se envían al servidor de Pneumoscan y {path} lo indica: avise a sus usuarios.",
+  "example.api.download":
+    "{progress} cuenta los bytes del WebAssembly y del modelo; {retry} avisa cuando se reintenta una descarga interrumpida. Si se agotan los reintentos, {function} se rechaza con el código {code}: vuelva a llamarla para reintentar.",
+  "example.api.terminate": "Llame a {terminate} para detener el worker al terminar.",
+
   "ui.language": "Idioma",
   "ui.privacy.local": "Las imágenes nunca salen de este dispositivo: se clasifican aquí, en su navegador.",
   "ui.privacy.server":
@@ -276,7 +314,10 @@ const es = {
   "ui.model.status": "Estado del modelo",
   "ui.model.download": "Descarga del modelo",
   "ui.model.loading": "Cargando el modelo…",
-  "ui.model.progress": "Cargando el modelo… {loaded:1} de {total:1} MB",
+  "ui.model.bytes": "{loaded} de {total}",
+  "ui.model.retrying": "Se interrumpió la descarga; nuevo intento en {seconds} s…",
+  "ui.model.download_failed": "No se pudo descargar el modelo. Compruebe la conexión y vuelva a intentarlo.",
+  "ui.model.try_again": "Reintentar",
   "ui.model.server": "Clasificando en el servidor de este sitio ({name})",
   "ui.model.ready": "Modelo listo ({name}, cargado en {ms:0} ms)",
   "ui.model.failed": "El clasificador no pudo iniciarse: {detail}",
@@ -284,10 +325,9 @@ const es = {
   "ui.picker": "Elegir radiografías:",
   "ui.dropzone.title": "Suelte aquí las radiografías de tórax",
   "ui.dropzone.hint":
-    "o haga clic, o pulse Intro, para elegir archivos. JPEG, PNG, WebP, TIFF, BMP, GIF o DICOM; varios a la vez.",
+    "o haga clic, o pulse Intro, para elegir archivos. PNG, JPEG, JPEG 2000, DICOM, TIFF, PGM/PPM, BMP, GIF o WebP; varios a la vez.",
   "ui.heatmap.show": "Mostrar mapa de calor",
   "ui.heatmap.opacity": "Opacidad del mapa de calor",
-  "ui.heatmap.legend": "Rojo: donde el modelo vio signos de neumonía",
   "ui.export": "Exportar CSV",
   "ui.clear": "Borrar todo",
   "ui.results": "Resultados",
@@ -295,6 +335,7 @@ const es = {
   "ui.preview": "Vista previa de {name}",
   "ui.no_preview": "Sin vista previa",
   "ui.waiting": "En espera…",
+  "ui.waiting.model": "Esperando el modelo…",
   "ui.classifying": "Clasificando…",
   "ui.verdict.pneumonia": "Neumonía probable",
   "ui.verdict.normal": "No se detecta neumonía",
@@ -355,7 +396,7 @@ const es = {
     "imagen demasiado pequeña: {width} × {height} píxeles; se necesitan al menos {min_side} píxeles por lado",
   "code.damaged_file": "el archivo {format} está dañado o incompleto",
   "code.dicom_transfer_syntax":
-    "el archivo DICOM usa una codificación que Pneumoscan no puede decodificar (sintaxis de transferencia {uid}); lee DICOM sin comprimir (VR implícito o explícito little endian, VR explícito big endian), deflate, RLE Lossless, JPEG (baseline, extendido de 8 bits, sin pérdida), JPEG-LS y JPEG 2000 (incluido HTJ2K)",
+    "el archivo DICOM usa una codificación que Pneumoscan no puede decodificar (sintaxis de transferencia {uid}); lee DICOM sin comprimir (VR implícito o explícito little endian, VR explícito big endian), deflate, RLE Lossless, JPEG (baseline, extendido de 8 y 12 bits, sin pérdida), JPEG-LS y JPEG 2000 (incluido HTJ2K)",
   "code.dicom_no_pixel_data":
     "el archivo DICOM no contiene ninguna imagen (no tiene Pixel Data): puede ser un informe, un DICOMDIR u otro objeto sin imagen",
   "code.dicom_unsupported": "este tipo de imagen DICOM no es compatible",
@@ -366,6 +407,7 @@ const es = {
   "code.model_unreadable": "no se puede leer el archivo del modelo {path}",
   "code.model_load_failed": "no se puede cargar el modelo",
   "code.inference_failed": "falló la inferencia",
+  "code.decoder_not_loaded": "el decodificador de {format} aún no está cargado",
   "code.file_unreadable": "no se puede leer {path}",
   "code.not_multipart": 'envíe la imagen como multipart/form-data en un campo llamado "file"',
   "code.missing_file_field": 'falta el campo multipart "file"',
@@ -380,6 +422,9 @@ const es = {
   "code.classifier_restart_failed": "el clasificador no pudo reiniciarse",
   "code.classifier_worker_failed": "el proceso del clasificador se detuvo",
   "code.classifier_unavailable": "el clasificador no pudo iniciarse",
+  "code.download_failed": "no se pudo descargar el modelo; compruebe la conexión y vuelva a intentarlo",
+  "code.decoder_unavailable":
+    "no se pudo cargar el decodificador de {format}; conéctese a internet una vez para descargarlo",
 
   // The reading room (heatmap.js, viewer.js, folders.js, progress.js, evaluation.js, report.js).
   "heatmap.normal": "Azul: empuja hacia NORMAL (por debajo del logit del umbral, {threshold_logit})",
@@ -503,6 +548,21 @@ const fr = {
   "page.update.available": "Une nouvelle version est disponible —",
   "page.update.reload": "Recharger",
 
+  "example.title": "Pneumoscan — exemple d'intégration",
+  "example.heading": "Intégrer Pneumoscan",
+  "example.notice.rest": "Pour l'enseignement et la recherche uniquement.",
+  "example.element.heading": "1. Le classificateur prêt à l'emploi",
+  "example.element.text": "Chargez {module} comme module, puis placez l'élément là où il doit apparaître\u00a0:",
+  "example.element.lang":
+    "Il prend la langue de cette page dans son attribut {attribute} ({example})\u00a0; sans lui, le choix précédent du lecteur ou les langues du navigateur.",
+  "example.element.live": "Il fonctionne ici, en direct\u00a0:",
+  "example.api.heading": "2. Le classificateur sans interface",
+  "example.api.text":
+    "Les pages qui apportent leur propre interface importent {function} depuis {embed} (ou {client}). Le classement se fait dans un worker en WebAssembly\u00a0; si le navigateur ne peut pas l'exécuter, les fichiers sont envoyés au serveur de Pneumoscan, et {path} l'indique\u00a0: prévenez vos utilisateurs.",
+  "example.api.download":
+    "{progress} compte les octets du WebAssembly et du modèle\u00a0; {retry} signale qu'un téléchargement interrompu est relancé. Quand les nouvelles tentatives sont épuisées, {function} est rejetée avec le code {code}\u00a0: rappelez-la pour réessayer.",
+  "example.api.terminate": "Appelez {terminate} pour arrêter le worker une fois terminé.",
+
   "ui.language": "Langue",
   "ui.privacy.local":
     "Les images ne quittent jamais cet appareil\u00a0: elles sont classées ici, dans votre navigateur.",
@@ -513,7 +573,10 @@ const fr = {
   "ui.model.status": "État du modèle",
   "ui.model.download": "Téléchargement du modèle",
   "ui.model.loading": "Chargement du modèle…",
-  "ui.model.progress": "Chargement du modèle… {loaded:1} sur {total:1} Mo",
+  "ui.model.bytes": "{loaded} sur {total}",
+  "ui.model.retrying": "Le téléchargement a été interrompu\u00a0; nouvel essai dans {seconds}\u00a0s…",
+  "ui.model.download_failed": "Le modèle n'a pas pu être téléchargé. Vérifiez la connexion, puis réessayez.",
+  "ui.model.try_again": "Réessayer",
   "ui.model.server": "Classement sur le serveur de ce site ({name})",
   "ui.model.ready": "Modèle prêt ({name}, chargé en {ms:0} ms)",
   "ui.model.failed": "Le classificateur n'a pas pu démarrer\u00a0: {detail}",
@@ -521,10 +584,9 @@ const fr = {
   "ui.picker": "Choisir des radiographies\u00a0:",
   "ui.dropzone.title": "Déposez ici des radiographies thoraciques",
   "ui.dropzone.hint":
-    "ou cliquez, ou appuyez sur Entrée, pour choisir des fichiers. JPEG, PNG, WebP, TIFF, BMP, GIF ou DICOM\u00a0; plusieurs à la fois.",
+    "ou cliquez, ou appuyez sur Entrée, pour choisir des fichiers. PNG, JPEG, JPEG 2000, DICOM, TIFF, PGM/PPM, BMP, GIF ou WebP\u00a0; plusieurs à la fois.",
   "ui.heatmap.show": "Afficher la carte de chaleur",
   "ui.heatmap.opacity": "Opacité de la carte de chaleur",
-  "ui.heatmap.legend": "Rouge\u00a0: là où le modèle a vu des signes de pneumonie",
   "ui.export": "Exporter en CSV",
   "ui.clear": "Tout effacer",
   "ui.results": "Résultats",
@@ -532,6 +594,7 @@ const fr = {
   "ui.preview": "Aperçu de {name}",
   "ui.no_preview": "Pas d'aperçu",
   "ui.waiting": "En attente…",
+  "ui.waiting.model": "En attente du modèle…",
   "ui.classifying": "Classement…",
   "ui.verdict.pneumonia": "Pneumonie probable",
   "ui.verdict.normal": "Pas de pneumonie détectée",
@@ -592,7 +655,7 @@ const fr = {
     "image trop petite\u00a0: {width} × {height} pixels\u00a0; il faut au moins {min_side} pixels de côté",
   "code.damaged_file": "le fichier {format} est endommagé ou tronqué",
   "code.dicom_transfer_syntax":
-    "le fichier DICOM utilise un encodage que Pneumoscan ne sait pas décoder (syntaxe de transfert {uid})\u00a0; il lit le DICOM non compressé (VR implicite ou explicite little endian, VR explicite big endian), deflate, RLE Lossless, JPEG (baseline, étendu 8 bits, sans perte), JPEG-LS et JPEG 2000 (HTJ2K compris)",
+    "le fichier DICOM utilise un encodage que Pneumoscan ne sait pas décoder (syntaxe de transfert {uid})\u00a0; il lit le DICOM non compressé (VR implicite ou explicite little endian, VR explicite big endian), deflate, RLE Lossless, JPEG (baseline, étendu 8 et 12 bits, sans perte), JPEG-LS et JPEG 2000 (HTJ2K compris)",
   "code.dicom_no_pixel_data":
     "le fichier DICOM ne contient aucune image (pas de Pixel Data)\u00a0: c'est peut-être un compte rendu, un DICOMDIR ou un autre objet sans image",
   "code.dicom_unsupported": "ce type d'image DICOM n'est pas pris en charge",
@@ -603,6 +666,7 @@ const fr = {
   "code.model_unreadable": "impossible de lire le fichier du modèle {path}",
   "code.model_load_failed": "impossible de charger le modèle",
   "code.inference_failed": "l'inférence a échoué",
+  "code.decoder_not_loaded": "le décodeur {format} n'est pas encore chargé",
   "code.file_unreadable": "impossible de lire {path}",
   "code.not_multipart": "envoyez l'image en multipart/form-data dans un champ nommé «\u00a0file\u00a0»",
   "code.missing_file_field": "champ multipart «\u00a0file\u00a0» manquant",
@@ -617,6 +681,9 @@ const fr = {
   "code.classifier_restart_failed": "le classificateur n'a pas pu redémarrer",
   "code.classifier_worker_failed": "le processus du classificateur s'est arrêté",
   "code.classifier_unavailable": "le classificateur n'a pas pu démarrer",
+  "code.download_failed": "le modèle n'a pas pu être téléchargé\u00a0; vérifiez la connexion et réessayez",
+  "code.decoder_unavailable":
+    "impossible de charger le décodeur {format}\u00a0; connectez-vous une fois à internet pour le télécharger",
 
   // The reading room (heatmap.js, viewer.js, folders.js, progress.js, evaluation.js, report.js).
   "heatmap.normal": "Bleu\u00a0: pousse vers NORMAL (sous le logit du seuil, {threshold_logit})",

@@ -9,11 +9,27 @@ import { initialLanguage, languageOptions, rememberLanguage, supportedLanguage, 
 import { drawEvidence } from "./heatmap.js";
 import { droppedFiles, relativePath } from "./folders.js";
 import { mountReadingRoom } from "./reading-room.js";
+import { createModelStatus } from "./model-status.js";
 import { h } from "./dom.js";
 
-// A hint for the picker only (dropping takes any file; files are recognised by content):
-// DICOM files often have no extension, hence application/dicom as well as .dcm.
-const ACCEPT = "image/*,.tif,.tiff,.dcm,.dicom,application/dicom";
+// A hint for the picker only (dropping takes any file; files are recognised by content,
+// src/sniff.rs): the formats the core reads, PNG, JPEG, JPEG 2000 (JP2 and the bare
+// codestream, HTJ2K too), DICOM, TIFF, PNM (PGM, PPM, PBM, PAM), BMP, GIF and WebP,
+// by type and by extension, as the drop zone's hint lists them (ui.dropzone.hint). DICOM
+// files often have no extension, hence application/dicom as well as .dcm.
+const ACCEPT = [
+  "image/*",
+  ".png,.jpg,.jpeg",
+  ".jp2,.j2k,.j2c,.jpc,.jph,image/jp2",
+  ".dcm,.dicom,application/dicom",
+  ".tif,.tiff",
+  ".pgm,.ppm,.pbm,.pnm,.pam,image/x-portable-anymap,image/x-portable-graymap,image/x-portable-pixmap",
+  ".bmp,.gif,.webp",
+].join(",");
+
+// The codes of a file's error that mean "no classifier yet", not "this file": "Try
+// again" takes such files back into the queue.
+const UNAVAILABLE = new Set(["download_failed", "classifier_unavailable"]);
 
 // DICOM codes for X-ray modalities and views that have plain words in the catalogues
 // (ui.dicom.modality.CODE, ui.dicom.view.CODE); others are shown as codes.
@@ -97,9 +113,7 @@ export function mountClassifier(root, options = {}) {
   const languageLabel = h("span");
   const switcher = h("label", { class: "ps-language" }, languageLabel, languageSelect);
 
-  const modelText = h("p", { class: "ps-model-text" });
-  const modelProgress = h("progress", { class: "ps-model-progress" });
-  const modelStatus = h("section", { class: "ps-model" }, modelText, modelProgress);
+  const modelStatus = createModelStatus({ tr, onTryAgain: tryAgain });
 
   const fileInput = h("input", { type: "file", multiple: true, accept: ACCEPT, class: "ps-file-input" });
   const pickerText = h("span");
@@ -137,13 +151,12 @@ export function mountClassifier(root, options = {}) {
   if (options.languageSwitcher !== false) app.append(h("div", { class: "ps-toolbar" }, switcher));
   if (options.notice !== false) app.append(notice);
   if (!options.privacy) app.append(privacy);
-  app.append(modelStatus, dropzone, picker, room.folderPicker, controls, live, room.progressBar, room.evaluation, results);
+  app.append(modelStatus.element, dropzone, picker, room.folderPicker, controls, live, room.progressBar, room.evaluation, results);
   root.append(app);
 
   // ---- state -----------------------------------------------------------------------
   let classifier = null; // set once loadClassifier resolves
-  let loadError = null; // set if it rejects
-  let model = { key: "ui.model.loading" }; // the model line: a catalogue key and its params
+  let loadError = null; // set if it rejects: {code, params, message} for the files waiting
   let liveText = () => ""; // the last announcement, in whatever language is current
   const items = []; // every card shown, in order: {file, name, url, card, result, problem, …}
   const queue = []; // items still to classify, in order
@@ -159,9 +172,7 @@ export function mountClassifier(root, options = {}) {
     noticeStrong.textContent = t("ui.notice.strong");
     noticeRest.textContent = ` ${t("ui.notice.rest")}`;
     privacy.textContent = t(classifier?.path === "server" ? "ui.privacy.server" : "ui.privacy.local");
-    modelStatus.setAttribute("aria-label", t("ui.model.status"));
-    modelProgress.setAttribute("aria-label", t("ui.model.download"));
-    modelText.textContent = t(model.key, model.params);
+    modelStatus.relabel(tr);
     pickerText.textContent = t("ui.picker");
     dropTitle.textContent = t("ui.dropzone.title");
     dropHint.textContent = t("ui.dropzone.hint");
@@ -188,49 +199,71 @@ export function mountClassifier(root, options = {}) {
     setLanguage(languageSelect.value);
   });
 
-  const showModel = (key, params) => {
-    model = { key, params };
-    modelText.textContent = tr.t(key, params);
-  };
+  // ---- model loading: files dropped meanwhile wait for it ---------------------------
+  function loadModel() {
+    app.dataset.modelState = "loading";
+    modelStatus.loading();
+    loadClassifier({
+      base: options.base,
+      workers: options.workers,
+      onProgress: (counts) => modelStatus.progress(counts),
+      onRetry: (retry) => modelStatus.retrying(retry),
+    }).then(
+      (loaded) => {
+        classifier = loaded;
+        const card = loaded.card ?? {};
+        const name = [card.name, card.version].filter(Boolean).join(" ");
+        app.dataset.path = loaded.path;
+        if (loaded.simd) app.dataset.wasmSimd = loaded.simd;
+        if (loaded.path === "server") {
+          privacy.textContent = tr.t("ui.privacy.server");
+          privacy.classList.add("ps-privacy-server");
+          modelStatus.done("ui.model.server", { name: name || tr.t("ui.model.unknown") });
+        } else {
+          modelStatus.done("ui.model.ready", { name: name || tr.t("ui.model.unknown"), ms: loaded.initMs });
+        }
+        room.ready(loaded);
+        app.dataset.modelState = "ready";
+        for (const item of queue) renderItem(item); // "waiting for the model" → "waiting"
+        pump();
+      },
+      (e) => {
+        const detail = e?.message ?? String(e);
+        const download = e?.code === "download_failed";
+        loadError = download
+          ? { code: e.code, params: e.params ?? { detail }, message: detail }
+          : { code: "classifier_unavailable", params: { detail }, message: `the classifier could not start: ${detail}` };
+        modelStatus.failed({ download, detail });
+        app.dataset.modelState = "error";
+        pump();
+      },
+    );
+  }
 
-  // ---- model loading ---------------------------------------------------------------
-  loadClassifier({
-    base: options.base,
-    workers: options.workers,
-    onProgress: ({ loaded, total }) => {
-      if (total > 0) {
-        modelProgress.max = total;
-        modelProgress.value = loaded;
-        showModel("ui.model.progress", { loaded: loaded / 1e6, total: total / 1e6 });
-      }
-    },
-  }).then(
-    (loaded) => {
-      classifier = loaded;
-      const card = loaded.card ?? {};
-      const name = [card.name, card.version].filter(Boolean).join(" ");
-      app.dataset.path = loaded.path;
-      if (loaded.simd) app.dataset.wasmSimd = loaded.simd;
-      if (loaded.path === "server") {
-        privacy.textContent = tr.t("ui.privacy.server");
-        privacy.classList.add("ps-privacy-server");
-        showModel("ui.model.server", { name: name || tr.t("ui.model.unknown") });
-      } else {
-        showModel("ui.model.ready", { name: name || tr.t("ui.model.unknown"), ms: loaded.initMs });
-      }
-      modelProgress.hidden = true;
-      room.ready(loaded);
-      app.dataset.modelState = "ready";
-      pump();
-    },
-    (e) => {
-      loadError = e?.message ?? String(e);
-      showModel("ui.model.failed", { detail: loadError });
-      modelProgress.hidden = true;
-      app.dataset.modelState = "error";
-      pump();
-    },
-  );
+  /** "Try again": the files that failed for want of a classifier wait again, in order. */
+  function tryAgain() {
+    if (!loadError) return;
+    loadError = null;
+    const again = items.filter((item) => item.status === "error" && UNAVAILABLE.has(item.problem?.code));
+    if (!queue.length && !running) batch = { total: 0, done: 0 };
+    for (const item of again) {
+      Object.assign(item, { status: "pending", phase: "waiting", problem: null, path: null });
+      delete item.card.dataset.code;
+      delete item.card.dataset.path;
+      item.card.dataset.status = "pending";
+      item.verdict.className = "ps-verdict";
+      item.details.replaceChildren();
+      renderItem(item);
+      room.resulted(item);
+      queue.push(item);
+      batch.total++;
+    }
+    queue.sort((a, b) => items.indexOf(a) - items.indexOf(b));
+    if (again.length) announce();
+    loadModel();
+  }
+
+  loadModel();
 
   // ---- cards -------------------------------------------------------------------------
   function createItem(file) {
@@ -284,7 +317,8 @@ export function mountClassifier(root, options = {}) {
     item.img.alt = tr.t("ui.preview", { name });
     if (item.noPreview) item.noPreview.textContent = tr.t("ui.no_preview");
     if (item.status === "pending") {
-      item.verdict.textContent = tr.t(item.phase === "classifying" ? "ui.classifying" : "ui.waiting");
+      const waiting = classifier ? "ui.waiting" : "ui.waiting.model";
+      item.verdict.textContent = tr.t(item.phase === "classifying" ? "ui.classifying" : waiting);
     } else if (item.status === "error") {
       renderError(item);
     } else {
@@ -452,14 +486,10 @@ export function mountClassifier(root, options = {}) {
   }
 
   async function lane() {
-    while (queue.length && !room.paused) {
+    while (queue.length && !room.paused && (classifier || loadError)) {
       const item = queue.shift();
       if (loadError) {
-        showError(item, {
-          code: "classifier_unavailable",
-          params: { detail: loadError },
-          message: `the classifier could not start: ${loadError}`,
-        });
+        showError(item, loadError);
       } else {
         item.card.dataset.path = classifier.path;
         item.phase = "classifying";

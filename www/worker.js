@@ -1,55 +1,99 @@
 // Module worker: loads the wasm classifier and the model, then classifies files one
 // message at a time, so that the page itself never computes.
 // Protocol (the other side is loadWasm in client.js):
-//   worker → main: {type:"progress", loaded, total}, {type:"ready", card, init_ms, simd},
-//                  {type:"failed", message}, {type:"result", id, result},
+//   worker → main: {type:"progress", loaded, total} (bytes of the wasm and the model),
+//                  {type:"retry", attempt, delay_ms, detail} (a download was cut off and
+//                  is tried again), {type:"ready", card, init_ms, simd},
+//                  {type:"failed", message, code, params} (code "download_failed" when
+//                  the retries ran out), {type:"result", id, result},
+//                  {type:"decoders"} (the module with every decoder was loaded),
 //                  {type:"error", id, message, code, params, fatal?} (code and params: the
 //                  core's, see client.js; fatal: the wasm trapped; this worker closes)
 //   main → worker: {type:"classify", id, name, bytes: ArrayBuffer}
 import "./simd.js"; // sets self.PNEUMOSCAN_WASM: which build this browser runs
 import init, { WebClassifier } from "./pneumoscan.js";
+import { download } from "./download.js";
 
 const messageOf = (e) => String(e?.message ?? e);
 
-// Fetches the ONNX model, posting progress as it streams in. The total comes from the
-// model card (exact even when the response is compressed), else from Content-Length.
-async function fetchModel(expectedBytes) {
-  const response = await fetch(new URL("./pneumonia.onnx", import.meta.url));
-  if (!response.ok) throw new Error(`could not download the model (HTTP ${response.status})`);
-  const total = expectedBytes || Number(response.headers.get("Content-Length")) || 0;
-  if (!response.body) return new Uint8Array(await response.arrayBuffer());
+// What the page waits for on a first visit: the WebAssembly and the model, each fetched
+// by download.js (progress, retries with backoff, resumption with Range). Their sizes come
+// from simd.js (cargo xtask dist writes them in) and from the model card, exact even when
+// the answers are compressed; progress counts the two together once both are known (the
+// model alone where simd.js has no size).
+const WASM_BYTES = Number(self.PNEUMOSCAN_WASM.bytes) > 0 ? Number(self.PNEUMOSCAN_WASM.bytes) : 0;
+const received = { wasm: [0, WASM_BYTES], model: [0, 0] }; // [bytes received, bytes expected]
 
-  const chunks = [];
-  let loaded = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.byteLength;
-    postMessage({ type: "progress", loaded, total: Math.max(total, loaded) });
+function reportProgress(which, loaded, total) {
+  received[which] = [loaded, total];
+  const parts = WASM_BYTES ? [received.wasm, received.model] : [received.model];
+  if (parts.some(([, expected]) => !expected)) return; // a total not known yet
+  const sum = (i) => parts.reduce((n, part) => n + part[i], 0);
+  postMessage({ type: "progress", loaded: sum(0), total: Math.max(sum(1), sum(0)) });
+}
+
+const reportRetry = ({ attempt, delayMs, detail }) =>
+  postMessage({ type: "retry", attempt, delay_ms: delayMs, detail });
+
+// Fetches the model (its NNEF form), posting progress as it streams in; the total comes from the
+// model card, else from Content-Length.
+function fetchModel(expectedBytes) {
+  reportProgress("model", 0, expectedBytes); // the total shows before the first byte
+  return download(new URL("./pneumonia.nnef.tar", import.meta.url), {
+    expected: expectedBytes,
+    onProgress: (loaded, total) => reportProgress("model", loaded, total),
+    onRetry: reportRetry,
+  });
+}
+
+// Compiles the WebAssembly as it streams in (and from the browser's code cache on later
+// visits), counting a clone of the answer; if the stream is cut off, the download goes on
+// from where it stopped and the bytes are compiled once complete.
+async function initWasm() {
+  const url = new URL(self.PNEUMOSCAN_WASM.file, import.meta.url);
+  const options = {
+    expected: WASM_BYTES,
+    onProgress: (loaded, total) => reportProgress("wasm", loaded, total),
+    onRetry: reportRetry,
+  };
+  const streaming = new AbortController();
+  let response = null;
+  try {
+    response = await fetch(url, { signal: streaming.signal });
+  } catch {
+    // Not even an answer: download() tries again.
   }
-  const bytes = new Uint8Array(loaded);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
+  if (!response?.ok || !response.body) {
+    await init({ module_or_path: await download(url, { ...options, first: response }) });
+    return;
   }
-  return bytes;
+  // Once the clone's attempt fails (cut off, or stalled: download() gives up on it), the
+  // compiler's stream is stopped too, so that the bytes compile once they are complete.
+  const onRetry = (retry) => {
+    streaming.abort();
+    reportRetry(retry);
+  };
+  const bytes = download(url, { ...options, first: response.clone(), onRetry });
+  bytes.catch(() => {}); // awaited below only if streaming failed
+  try {
+    await init({ module_or_path: response });
+  } catch {
+    // Most likely cut off; a module that does not compile fails again here, with its reason.
+    await init({ module_or_path: await bytes });
+  }
 }
 
 async function start() {
-  const cardResponse = await fetch(new URL("./model.json", import.meta.url));
-  if (!cardResponse.ok) throw new Error(`could not download the model card (HTTP ${cardResponse.status})`);
-  const cardText = await cardResponse.text();
-  const expectedBytes = Number(JSON.parse(cardText)?.onnx?.bytes) || 0;
-
-  // The wasm module compiles while the model downloads.
-  const [, onnx] = await Promise.all([
-    init({ module_or_path: new URL(self.PNEUMOSCAN_WASM.file, import.meta.url) }),
-    fetchModel(expectedBytes),
-  ]);
-  const classifier = new WebClassifier(cardText, onnx);
+  const wasm = initWasm(); // compiles while the card and the model download
+  wasm.catch(() => {}); // awaited below; a failed card download must not leave it unheeded
+  const cardText = new TextDecoder().decode(
+    await download(new URL("./model.json", import.meta.url), { onRetry: reportRetry }),
+  );
+  // The bundle's card names the model's NNEF form (cargo xtask dist writes it).
+  const expectedBytes = Number(JSON.parse(cardText)?.nnef?.bytes) || 0;
+  const [, bytes] = await Promise.all([wasm, fetchModel(expectedBytes)]);
+  const classifier = new WebClassifier(cardText, bytes);
+  model = { cardText, bytes };
   // performance.now() counts from the worker's start: download, compile and model build.
   postMessage({
     type: "ready",
@@ -60,8 +104,54 @@ async function start() {
   return classifier;
 }
 
+// The card and model bytes, kept for the second module (below).
+let model = null;
+
+// The module with every decoder (DICOM, TIFF, JPEG 2000, JPEG-LS, PNM, BMP, GIF, WebP;
+// src/sniff.rs), fetched the first time a file needs it: the first module reads PNG and
+// JPEG only and answers other formats with the code "decoder_not_loaded". The same Rust
+// code, the same model, the same numbers. The service worker caches it once fetched.
+let full = null;
+function fullClassifier() {
+  full ??= (async () => {
+    const { glue, file } = self.PNEUMOSCAN_WASM.full;
+    const module = await import(new URL(glue, import.meta.url));
+    await module.default({ module_or_path: new URL(file, import.meta.url) });
+    const classifier = new module.WebClassifier(model.cardText, model.bytes);
+    postMessage({ type: "decoders" });
+    return classifier;
+  })();
+  // A failed download is tried again for the next file that needs it.
+  full.catch(() => {
+    full = null;
+  });
+  return full;
+}
+
+/** Classifies with the first module, or with the second when the format needs it. */
+async function classify(classifier, bytes, name) {
+  try {
+    return classifier.classify(bytes, name);
+  } catch (e) {
+    if (e?.code !== "decoder_not_loaded") throw e;
+    const format = e.params?.format ?? "";
+    let second;
+    try {
+      second = await fullClassifier();
+    } catch (cause) {
+      throw Object.assign(new Error(`could not load the ${format} decoder (${messageOf(cause)})`), {
+        code: "decoder_unavailable",
+        params: { format, detail: messageOf(cause) },
+      });
+    }
+    return second.classify(bytes, name);
+  }
+}
+
 const ready = start();
-ready.catch((e) => postMessage({ type: "failed", message: messageOf(e) }));
+ready.catch((e) =>
+  postMessage({ type: "failed", message: messageOf(e), code: e?.code ?? null, params: e?.params ?? null }),
+);
 
 // Set once the WebAssembly has trapped: its state may be half-updated, so it is not
 // called again; the page starts a new worker (client.js).
@@ -75,7 +165,7 @@ self.onmessage = async ({ data }) => {
   try {
     const classifier = await ready;
     if (trapped) return; // the page sends this file again to the new worker
-    const result = classifier.classify(new Uint8Array(bytes), String(name ?? ""));
+    const result = await classify(classifier, new Uint8Array(bytes), String(name ?? ""));
     postMessage({ type: "result", id, result });
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError) {

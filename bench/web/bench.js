@@ -38,6 +38,7 @@ const canvas = new OffscreenCanvas(224, 224);
 const ctx = canvas.getContext("2d", { willReadFrequently: true });
 async function ortClassify(blob) {
   const { mean, std } = card.preprocess;
+  const t0 = performance.now();
   const bitmap = await createImageBitmap(blob);
   ctx.imageSmoothingQuality = "high";
   ctx.drawImage(bitmap, 0, 0, 224, 224);
@@ -48,12 +49,15 @@ async function ortClassify(blob) {
     const grey = (0.299 * data[4 * i] + 0.587 * data[4 * i + 1] + 0.114 * data[4 * i + 2]) / 255;
     x[i] = (grey - mean) / std;
   }
+  const t1 = performance.now();
   const out = await session.run({ image: new ort.Tensor("float32", x, [1, 1, 224, 224]) });
   const logit = out.logit.data[0];
   const sigmoid = (v) => 1 / (1 + Math.exp(-v));
   return {
     probability: sigmoid(logit),
     heatmap: { width: 14, height: 14, intensity: Array.from(out.cam.data, sigmoid) },
+    // decode: createImageBitmap, the canvas squash, grey and normalisation.
+    timings: { decode_ms: t1 - t0, run_ms: performance.now() - t1 },
   };
 }
 
@@ -97,6 +101,41 @@ window.bench = {
     }
     ours.terminate();
     return rows;
+  },
+
+  // Part (f), the reference side: a folder input as a web developer would add it, whose
+  // files are classified one after another with onnxruntime-web (ortClassify, above).
+  // Returns once the session is warm; the driver then picks a folder with setInputFiles
+  // and awaits window.ortFolderRun (time from the change event to the last result).
+  async ortFolderInput() {
+    await ortSession();
+    await ortClassify((await originals())[0].blob); // warm: the first run compiles
+    const input = document.createElement("input");
+    Object.assign(input, { type: "file", multiple: true, webkitdirectory: true });
+    input.dataset.ortFolder = "";
+    document.body.append(input);
+    let done;
+    window.armOrtFolder = () => {
+      window.ortFolderRun = new Promise((resolve) => (done = resolve));
+    };
+    input.addEventListener("change", async (event) => {
+      const selectedAt = event.timeStamp;
+      const path = (f) => f.webkitRelativePath || f.name;
+      const files = [...input.files].filter((f) => !path(f).split("/").some((p) => p.startsWith(".")));
+      files.sort((a, b) => (path(a) < path(b) ? -1 : path(a) > path(b) ? 1 : 0));
+      const probabilities = {};
+      const stages = { decode_ms: 0, run_ms: 0 };
+      let firstAt = null;
+      for (const f of files) {
+        const r = await ortClassify(f);
+        probabilities[path(f)] = r.probability;
+        stages.decode_ms += r.timings.decode_ms;
+        stages.run_ms += r.timings.run_ms;
+        firstAt ??= performance.now();
+      }
+      input.value = "";
+      done({ selectedAt, firstAt, lastAt: performance.now(), n: files.length, probabilities, stages });
+    });
   },
 
   // Classify n files (the originals, repeated) in one session with the app's worker;

@@ -5,8 +5,11 @@
 //! - [`jpeg2000`]: JPEG 2000 Part 1 and High-Throughput JPEG 2000, codestreams and JP2
 //!   files, through `dicom-toolkit-jpeg2000` (pure Rust, keeps samples above 8 bits,
 //!   decodes at a reduced resolution level on request);
-//! - [`jpegls`]: JPEG-LS lossless and near-lossless, vendored (see its docs for why).
+//! - [`jpegls`]: JPEG-LS lossless and near-lossless, vendored (see its docs for why);
+//! - [`jpeg12`]: sequential DCT JPEG at 12 bits per sample (DICOM's JPEG Extended),
+//!   hand-written (see its docs for why).
 
+pub mod jpeg12;
 pub mod jpeg2000;
 pub mod jpegls;
 

@@ -1,10 +1,10 @@
 //! The pixel codecs' guards and adapters: checks that keep dicom-rs's RLE and JPEG
 //! decoders from panicking or ballooning, and the codecs dicom-rs lacks in pure Rust
-//! (JPEG 2000, HTJ2K, JPEG-LS: [`crate::codecs`]), which decode to the native frame that
+//! (JPEG 2000, HTJ2K, JPEG-LS, 12-bit JPEG: [`crate::codecs`]), which decode to the native frame that
 //! the rest of the path treats as uncompressed.
 
+use super::decode::{corrupt, unsupported_syntax};
 use super::render::Header;
-use super::{corrupt, unsupported_syntax};
 use crate::error::Error;
 
 // ---- codec guards ---------------------------------------------------------------------------
@@ -118,6 +118,8 @@ pub(super) struct JpegFrame {
     components: u8,
     lossless: bool,
     arithmetic: bool,
+    /// Sequential DCT with Huffman coding (SOF0, SOF1).
+    sequential: bool,
 }
 
 /// Finds the first frame header of a JPEG stream.
@@ -147,6 +149,7 @@ pub(super) fn jpeg_frame_header(data: &[u8]) -> Result<JpegFrame, String> {
                     components: byte(pos + 7)?,
                     lossless: matches!(marker, 0xC3 | 0xC7 | 0xCB | 0xCF),
                     arithmetic: marker >= 0xC9,
+                    sequential: matches!(marker, 0xC0 | 0xC1),
                 });
             }
             0x01 | 0xD0..=0xD8 => {}
@@ -154,6 +157,41 @@ pub(super) fn jpeg_frame_header(data: &[u8]) -> Result<JpegFrame, String> {
             _ => pos += usize::from(word(pos)?),
         }
     }
+}
+
+/// Whether a JPEG frame is sequential DCT with Huffman coding and more than 8 bits per
+/// sample (12-bit JPEG Extended), which dicom-rs's decoder (jpeg-decoder) refuses and
+/// [`crate::codecs::jpeg12`] reads.
+pub(super) fn is_deep_sequential_jpeg(frame: &[u8]) -> bool {
+    jpeg_frame_header(frame).is_ok_and(|sof| sof.sequential && sof.precision != 8)
+}
+
+/// A 12-bit sequential DCT JPEG frame → its samples as an uncompressed frame of
+/// `header`'s layout, by [`crate::codecs::jpeg12`]. `uid` and `name` are the transfer
+/// syntax's, for a stream it does not read.
+pub(super) fn jpeg12(
+    frame: &[u8],
+    header: &Header,
+    uid: &str,
+    name: &str,
+) -> Result<Vec<u8>, Error> {
+    use crate::codecs::jpeg12::{self, Jpeg12Error};
+    let failed = |e: Jpeg12Error| match e {
+        Jpeg12Error::Unsupported(what) => {
+            unsupported_syntax(uid, Some(&format!("{name} with {what}")))
+        }
+        Jpeg12Error::Corrupt(_) => corrupt(e.to_string()),
+        Jpeg12Error::Limits(e) => e,
+    };
+    let sof = jpeg12::frame_header(frame).map_err(failed)?;
+    check_frame(header, (sof.width, sof.height, sof.components), "JPEG")?;
+    let mut samples = jpeg12::decode(frame).map_err(failed)?;
+    if samples.bits > 8 {
+        // Into Bits Stored and at High Bit, as render reads them (a 12-bit stream in a
+        // file with fewer bits stored: a lossy overshoot must saturate, not wrap).
+        clamp_to_stored_bits(&mut samples, header);
+    }
+    native_frame(samples, header, "JPEG")
 }
 
 /// A JPEG 2000 or HTJ2K frame → its samples as an uncompressed frame of `header`'s

@@ -2,13 +2,12 @@
 //! data set that records only the [`WANTED`] elements and the pixel data (see the
 //! parent module's docs for why this is not dicom-object's reader).
 
-use super::{corrupt, unsupported_syntax};
+use super::decode::{corrupt, unsupported_syntax};
 use crate::error::Error;
+use crate::sniff::{MAGIC_AT, is_vr};
 use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
-/// Where the `DICM` magic of a DICOM Part 10 file lies: after the 128-byte preamble.
-pub(super) const MAGIC_AT: usize = 128;
 /// Deepest nesting of sequences accepted (real files nest a handful of levels).
 pub(super) const MAX_DEPTH: usize = 32;
 /// Most pixel data fragments accepted (one per frame is usual).
@@ -233,45 +232,6 @@ pub(super) struct Meta {
     pub(super) syntax: Option<String>,
     /// Where the data set after the meta group starts.
     pub(super) dataset_start: usize,
-}
-
-/// True when `bytes` start like DICOM: a Part 10 file (preamble and `DICM`), `DICM`
-/// without the preamble, or, as the most-used toolkits also read, a bare file meta group
-/// (group 0002, explicit VR) or a bare data set whose first element is in group 0008
-/// with a plausible explicit VR or implicit length.
-pub(super) fn looks_like_dicom(bytes: &[u8]) -> bool {
-    if bytes.get(MAGIC_AT..MAGIC_AT + 4) == Some(b"DICM") || bytes.starts_with(b"DICM") {
-        return true;
-    }
-    let Some(&[g0, g1, e0, e1, v0, v1, l0, l1]) = bytes.get(..8) else {
-        return false;
-    };
-    let group = u16::from_le_bytes([g0, g1]);
-    let element = u16::from_le_bytes([e0, e1]);
-    let explicit = is_vr([v0, v1]);
-    // A bare explicit VR big endian data set (retired, but still met).
-    if u16::from_be_bytes([g0, g1]) == 0x0008 && explicit {
-        return u16::from_be_bytes([e0, e1]) <= 0x0020;
-    }
-    match group {
-        0x0002 => explicit && element <= 0x0100,
-        0x0008 => {
-            // Implicit VR: a 32-bit length that fits the file.
-            let implicit_len = u32::from_le_bytes([v0, v1, l0, l1]) as usize;
-            element <= 0x0020 && (explicit || implicit_len <= bytes.len())
-        }
-        _ => false,
-    }
-}
-
-/// True for the two bytes of a value representation (PS3.5 6.2).
-fn is_vr(vr: [u8; 2]) -> bool {
-    const VRS: [&[u8; 2]; 34] = [
-        b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FD", b"FL", b"IS", b"LO", b"LT", b"OB",
-        b"OD", b"OF", b"OL", b"OV", b"OW", b"PN", b"SH", b"SL", b"SQ", b"SS", b"ST", b"SV", b"TM",
-        b"UC", b"UI", b"UL", b"UN", b"UR", b"US", b"UT", b"UV",
-    ];
-    VRS.contains(&&vr)
 }
 
 /// The encoding the bytes of the data element at `pos` are in, little endian: explicit

@@ -13,7 +13,7 @@ use dicom_pixeldata::{
 };
 use image::{DynamicImage, ImageBuffer, Luma, Rgb};
 
-use super::corrupt;
+use super::decode::corrupt;
 use super::reader::{
     FRAME_VOI_LUT, File, LUT_DATA, LUT_DESCRIPTOR, PIXEL_VALUE_TRANSFORMATION,
     PRESENTATION_LUT_SHAPE, VOI_LUT_SEQUENCE,

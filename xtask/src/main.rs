@@ -1,17 +1,19 @@
 //! Build tasks for pneumoscan.
 //!
-//! `cargo xtask dist [--out DIR] [--no-wasm-opt]` builds the self-contained web bundle:
-//! wasm in the size-optimised `wasm` profile, twice (SIMD 128, and SIMD 128 with relaxed
-//! SIMD; `WASM_BUILDS`) → wasm-bindgen (`--target web`, the library pinned to the
+//! `cargo xtask dist [--out DIR] [--no-wasm-opt] [--quick]` builds the self-contained web
+//! bundle: wasm in the size-optimised `wasm` profile, three times (`WASM_BUILDS`: the
+//! first module, PNG and JPEG only, for SIMD 128 and for relaxed SIMD; the module with
+//! every decoder, which the worker loads on first need) → wasm-bindgen (`--target web`, the library pinned to the
 //! crate's exact version) → `wasm-opt` when it is installed → the `www/` files, the
 //! model and its card → content-hashed names, references rewritten → the service
 //! worker's precache list → precompressed `.gz` files.
 //!
-//! `cargo xtask serve [--release] [ARGS...]` builds a bundle, then runs
-//! `pneumoscan serve --dist DIR ARGS...`: the whole product locally. By default it is the
-//! quick build for a first run (one wasm build in the `wasm-fast` profile, no wasm-opt,
-//! the server in the `serve` profile, the bundle in `<target>/serve-dist`), ready in
-//! minutes on a fresh clone; `--release` builds what ships (`dist/`, release server).
+//! `cargo xtask serve [--release] [ARGS...]` builds the server, starts
+//! `pneumoscan serve --dist DIR ARGS...` at once (a page that reloads itself says the app
+//! is being built), then builds the bundle into DIR: the whole product locally. By
+//! default it is the quick build for a first run (a dev server, which shares its compiled
+//! tract with xtask; one wasm build in the `wasm-fast` profile, no wasm-opt; the bundle in
+//! `<target>/serve-dist`); `--release` builds what ships (`dist/`, release server).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -34,42 +36,65 @@ const UNHASHED: &[&str] = &[
 const TEXT: &[&str] = &["html", "js", "css", "json", "webmanifest", "svg"];
 
 /// Binary files worth precompressing too.
-const COMPRESS: &[&str] = &["wasm", "onnx"];
+const COMPRESS: &[&str] = &["wasm", "onnx", "tar"];
 
 /// Output name of the wasm-bindgen glue (`pneumoscan.js`, `pneumoscan_bg.wasm`).
 const GLUE: &str = "pneumoscan";
 
-/// The two builds of the library the bundle carries; the worker loads one (`www/simd.js`
-/// picks it, and the service worker precaches only that one).
+/// The builds of the library the bundle carries. The worker loads one of the first two
+/// (`www/simd.js` picks it; the service worker precaches only that one) and the third
+/// the first time a file is in a format only it reads (`src/sniff.rs`).
 struct WasmBuild {
     /// Its file in the bundle.
     file: &'static str,
+    /// Its wasm-bindgen glue in the bundle: a module of its own for the second module,
+    /// since one glue module instance holds one WebAssembly instance.
+    glue: &'static str,
+    /// Built with the crate's `codecs` feature (every decoder) or without (PNG, JPEG).
+    codecs: bool,
     /// The wasm32 target features it is compiled with.
     features: &'static str,
     /// binaryen's name for what it needs beyond plain SIMD, if anything.
     wasm_opt_feature: Option<&'static str>,
     /// Its own cargo target directory under the project's (`None`: the project's own):
-    /// the two builds differ only in RUSTFLAGS, which cargo does not keep apart.
+    /// builds that differ only in RUSTFLAGS, which cargo does not keep apart, need their
+    /// own; cargo keeps builds with different crate features apart itself.
     target_subdir: Option<&'static str>,
 }
 
-/// SIMD 128 for every browser with WebAssembly SIMD, and the same plus relaxed SIMD,
-/// whose fused multiply-add tract's matmul kernels use (bench/RESULTS.md: how much
-/// faster) where the engine has it (Chromium 114+, Firefox 145+...).
-const WASM_BUILDS: [WasmBuild; 2] = [
+/// The first module for every browser with WebAssembly SIMD, and the same plus relaxed
+/// SIMD, whose fused multiply-add tract's matmul kernels use (bench/RESULTS.md: how much
+/// faster) where the engine has it (Chromium 114+, Firefox 145+...); then the module with
+/// every decoder, SIMD 128 only (it runs everywhere the first does; rarely needed).
+const WASM_BUILDS: [WasmBuild; 3] = [
     WasmBuild {
         file: "pneumoscan_bg.wasm",
+        glue: "pneumoscan.js",
+        codecs: false,
         features: "+simd128",
         wasm_opt_feature: None,
         target_subdir: None,
     },
     WasmBuild {
         file: "pneumoscan_relaxed_bg.wasm",
+        glue: "pneumoscan.js",
+        codecs: false,
         features: "+simd128,+relaxed-simd",
         wasm_opt_feature: Some("--enable-relaxed-simd"),
         target_subdir: Some("wasm-relaxed-simd"),
     },
+    WasmBuild {
+        file: "pneumoscan_full_bg.wasm",
+        glue: "pneumoscan_full.js",
+        codecs: true,
+        features: "+simd128",
+        wasm_opt_feature: None,
+        target_subdir: None,
+    },
 ];
+
+/// Where `www/simd.js` takes each wasm file's size (filled in by [`dist`]).
+const WASM_BYTES_PLACEHOLDER: &str = "{}; // __WASM_BYTES__";
 
 type Result<T> = std::result::Result<T, String>;
 
@@ -79,7 +104,7 @@ fn main() -> ExitCode {
         Some("dist") => parse_dist(&args[1..]).and_then(|o| dist(&o).map(|_| ())),
         Some("serve") => serve(&args[1..]),
         _ => Err(
-            "usage: cargo xtask dist [--out DIR] [--no-wasm-opt] | cargo xtask serve [SERVE ARGS...]"
+            "usage: cargo xtask dist [--out DIR] [--no-wasm-opt] [--quick] | cargo xtask serve [--release] [SERVE ARGS...]"
                 .into(),
         ),
     };
@@ -96,9 +121,10 @@ fn main() -> ExitCode {
 struct DistOptions {
     out: PathBuf,
     wasm_opt: bool,
-    /// The quick bundle of `cargo xtask serve`: only the SIMD 128 build, in the
-    /// `wasm-fast` profile (no LTO, parallel codegen), which also stands in for the
-    /// relaxed-SIMD file so the page's loader finds it. For local use, never shipped.
+    /// The quick bundle of `cargo xtask serve` (and `dist --quick`): only the module
+    /// with every decoder, SIMD 128, in the `wasm-fast` profile (no LTO, parallel
+    /// codegen), which also stands in for the first module's files so the page's loader
+    /// finds them. For local use, never shipped.
     quick: bool,
 }
 
@@ -113,6 +139,10 @@ fn parse_dist(args: &[String]) -> Result<DistOptions> {
         match arg.as_str() {
             "--out" => options.out = args.next().ok_or("--out needs a directory")?.into(),
             "--no-wasm-opt" => options.wasm_opt = false,
+            "--quick" => {
+                options.quick = true;
+                options.wasm_opt = false;
+            }
             _ => return Err(format!("unexpected argument {arg:?}")),
         }
     }
@@ -181,38 +211,44 @@ fn target_dir() -> Result<PathBuf> {
 /// Builds the bundle and returns the file names written.
 fn dist(options: &DistOptions) -> Result<Vec<String>> {
     let mut files = BTreeMap::new();
-    let builds = if options.quick {
-        &WASM_BUILDS[..1]
+    let builds: Vec<&WasmBuild> = if options.quick {
+        WASM_BUILDS.iter().filter(|b| b.codecs).collect()
     } else {
-        &WASM_BUILDS[..]
+        WASM_BUILDS.iter().collect()
     };
     let profile = if options.quick { "wasm-fast" } else { "wasm" };
     for build in builds {
         let wasm = build_wasm(build, profile)?;
         let (glue, module) = bindgen(&wasm, options.wasm_opt, build)?;
-        let glue_name = format!("{GLUE}.js");
-        // One glue file serves both: they export the same API, imports included.
-        if let Some(other) = files.insert(glue_name, glue.clone())
+        // One glue file serves the builds that share it: they export the same API,
+        // imports included.
+        if let Some(other) = files.insert(build.glue.to_string(), glue.clone())
             && other != glue
         {
             return Err(format!(
-                "wasm-bindgen wrote different {GLUE}.js glue for {}: the builds must export the same API",
-                build.file
+                "wasm-bindgen wrote different {} glue for {}: the builds must export the same API",
+                build.glue, build.file
             ));
         }
         files.insert(build.file.to_string(), module);
     }
     if options.quick {
-        // The page picks the relaxed build where the engine has relaxed SIMD; the plain
-        // SIMD 128 one runs there too (data-wasm-simd then says "relaxed" for it).
-        let plain = files[WASM_BUILDS[0].file].clone();
-        for build in &WASM_BUILDS[1..] {
-            files.insert(build.file.to_string(), plain.clone());
+        // The module with every decoder stands in for the first module's files (the
+        // relaxed one too: the plain SIMD 128 build runs there, and data-wasm-simd then
+        // says "relaxed" for it).
+        let full = WASM_BUILDS
+            .iter()
+            .find(|b| b.codecs)
+            .ok_or("no full build")?;
+        let (glue, module) = (files[full.glue].clone(), files[full.file].clone());
+        for build in WASM_BUILDS.iter().filter(|b| !b.codecs) {
+            files.insert(build.glue.to_string(), glue.clone());
+            files.insert(build.file.to_string(), module.clone());
         }
     }
-    for name in ["model.json", "pneumonia.onnx"] {
-        files.insert(name.to_string(), read(&root().join("model").join(name))?);
-    }
+    let (card, nnef) = model_for_the_browser()?;
+    files.insert("model.json".to_string(), card);
+    files.insert(NNEF.to_string(), nnef);
     for entry in std::fs::read_dir(root().join("www")).map_err(|e| format!("www/: {e}"))? {
         let path = entry.map_err(|e| format!("www/: {e}"))?.path();
         if path.is_file() {
@@ -222,9 +258,94 @@ fn dist(options: &DistOptions) -> Result<Vec<String>> {
             }
         }
     }
+    fill_wasm_bytes(&mut files)?;
     let bundle = hash_and_link(files)?;
-    write_bundle(&options.out, &bundle)?;
+    write_bundle(&options.out, &bundle, !options.quick)?;
     Ok(bundle.into_keys().collect())
+}
+
+/// The browser's model file: tract's NNEF form of `model/pneumonia.onnx`.
+const NNEF: &str = "pneumonia.nnef.tar";
+
+/// The bundle's model card and model: the NNEF form of the ONNX model (the browser's
+/// wasm has no ONNX parser), named in the card's `nnef` field with its digest and size.
+/// Both forms are run on the same input first: the build fails unless they agree.
+fn model_for_the_browser() -> Result<(Vec<u8>, Vec<u8>)> {
+    let dir = root().join("model");
+    let card_json = String::from_utf8(read(&dir.join("model.json"))?)
+        .map_err(|_| "model/model.json is not UTF-8")?;
+    let card = pneumoscan::ModelCard::from_json(&card_json).map_err(|e| e.to_string())?;
+    let onnx = read(&dir.join(&card.onnx.file))?;
+    let nnef = pneumoscan::model::nnef_from_onnx(&card, &onnx).map_err(|e| e.to_string())?;
+
+    let mut json: serde_json::Value =
+        serde_json::from_str(&card_json).map_err(|e| e.to_string())?;
+    json["nnef"] = serde_json::json!({
+        "file": NNEF,
+        "sha256": hex(&Sha256::digest(&nnef)),
+        "bytes": nnef.len(),
+    });
+    let bundle_card = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
+
+    let from_onnx = pneumoscan::Classifier::new(&card_json, &onnx).map_err(|e| e.to_string())?;
+    let from_nnef =
+        pneumoscan::Classifier::new(&bundle_card, &nnef).map_err(|e| format!("NNEF: {e}"))?;
+    let [_, _, height, width] = card.preprocess.input_shape;
+    // A deterministic input with structure at every scale (not a flat one).
+    let input: Vec<f32> = (0..height * width)
+        .map(|i| ((i % width) as f32 * 0.37).sin() + ((i / width) as f32 * 0.11).cos())
+        .collect();
+    let a = from_onnx
+        .model()
+        .run(input.clone())
+        .map_err(|e| e.to_string())?;
+    let b = from_nnef.model().run(input).map_err(|e| e.to_string())?;
+    let largest = a
+        .cam
+        .iter()
+        .zip(&b.cam)
+        .map(|(x, y)| (x - y).abs())
+        .chain([
+            (a.logit - b.logit).abs(),
+            (a.features_score - b.features_score).abs(),
+            (a.layout_score - b.layout_score).abs(),
+        ])
+        .fold(0.0f32, f32::max);
+    if a.cam.len() != b.cam.len() || largest > 1e-5 {
+        return Err(format!(
+            "the NNEF model disagrees with the ONNX one (largest difference {largest:e})"
+        ));
+    }
+    eprintln!(
+        "xtask: model → {NNEF}: {} bytes (ONNX {}); outputs agree within {largest:e}",
+        nnef.len(),
+        onnx.len()
+    );
+    Ok((bundle_card.into_bytes(), nnef))
+}
+
+/// Writes each wasm file's size into `simd.js` (for the page's download progress), as
+/// `./NAME` keys that [`hash_and_link`] then rewrites to the hashed names.
+fn fill_wasm_bytes(files: &mut BTreeMap<String, Vec<u8>>) -> Result<()> {
+    let sizes: BTreeMap<String, usize> = files
+        .iter()
+        .filter(|(name, _)| extension(name) == "wasm")
+        .map(|(name, bytes)| (format!("./{name}"), bytes.len()))
+        .collect();
+    let json = serde_json::to_string(&sizes).map_err(|e| e.to_string())?;
+    let simd = files
+        .get_mut("simd.js")
+        .ok_or("www/simd.js is missing: the worker needs it")?;
+    let text = String::from_utf8(std::mem::take(simd)).map_err(|_| "simd.js is not UTF-8")?;
+    if !text.contains(WASM_BYTES_PLACEHOLDER) {
+        return Err(format!(
+            "simd.js must contain `const BYTES = {WASM_BYTES_PLACEHOLDER}`"
+        ));
+    }
+    *simd = text
+        .replacen(WASM_BYTES_PLACEHOLDER, &format!("{json};"), 1)
+        .into_bytes();
+    Ok(())
 }
 
 /// Builds the library for wasm32 with `build`'s target features in `profile` (Cargo.toml:
@@ -248,6 +369,13 @@ fn build_wasm(build: &WasmBuild, profile: &str) -> Result<PathBuf> {
             "--package",
             "pneumoscan",
         ])
+        // Never the `onnx` feature: the browser loads the NNEF form.
+        .arg("--no-default-features")
+        .args(if build.codecs {
+            &["--features", "codecs"][..]
+        } else {
+            &[][..]
+        })
         .args(["--target", "wasm32-unknown-unknown"])
         .arg("--target-dir")
         .arg(&target)
@@ -454,27 +582,49 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Replaces `out` with the bundle, adding `NAME.gz` where gzip makes a file smaller,
-/// and prints the sizes.
-fn write_bundle(out: &Path, bundle: &BTreeMap<String, Vec<u8>>) -> Result<()> {
+/// Replaces `out` with the bundle, adding `NAME.gz` (and with `brotli`, `NAME.br`) where
+/// it makes a file smaller, and prints the sizes.
+fn write_bundle(out: &Path, bundle: &BTreeMap<String, Vec<u8>>, brotli: bool) -> Result<()> {
     if out.exists() {
         std::fs::remove_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     }
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
-    println!("{:<40} {:>10} {:>10}", "dist/", "bytes", "gzip");
+    println!("{:<40} {:>10} {:>10} {:>10}", "dist/", "bytes", "gzip", "brotli");
     for (name, bytes) in bundle {
         write(&out.join(name), bytes)?;
-        let mut gz = String::from("-");
+        let (mut gz, mut br) = (String::from("-"), String::from("-"));
         if is_text(name) || COMPRESS.contains(&extension(name)) {
             let compressed = gzip(bytes)?;
             if compressed.len() < bytes.len() {
                 gz = compressed.len().to_string();
                 write(&out.join(format!("{name}.gz")), &compressed)?;
             }
+            if brotli {
+                let compressed = brotli_compress(bytes)?;
+                if compressed.len() < bytes.len() {
+                    br = compressed.len().to_string();
+                    write(&out.join(format!("{name}.br")), &compressed)?;
+                }
+            }
         }
-        println!("{name:<40} {:>10} {gz:>10}", bytes.len());
+        println!("{name:<40} {:>10} {gz:>10} {br:>10}", bytes.len());
     }
     Ok(())
+}
+
+/// Brotli at its best quality (11) with a 16 MiB window: slow to write (seconds per
+/// megabyte), fast to read, and what every browser accepts as `Content-Encoding: br`.
+fn brotli_compress(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 24,
+        size_hint: bytes.len(),
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut std::io::Cursor::new(bytes), &mut out, &params)
+        .map_err(|e| format!("brotli: {e}"))?;
+    Ok(out)
 }
 
 fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
@@ -484,6 +634,28 @@ fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
     encoder.finish().map_err(|e| e.to_string())
 }
 
+/// The page `cargo xtask serve` shows while the web app is still being built: the server
+/// answers at once, and this page reloads itself until the bundle replaces it.
+const BUILDING_PAGE: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="5">
+<title>Pneumoscan: building the web app</title>
+</head>
+<body>
+<main>
+<h1>Pneumoscan</h1>
+<p role="status">The server is running; the web app is still being built (about 5 minutes
+from a fresh clone on 2 cores; the terminal shows the progress). This page reloads itself
+every 5 seconds until the app is ready.</p>
+<p>Not for clinical use.</p>
+</main>
+</body>
+</html>
+"#;
+
 fn serve(args: &[String]) -> Result<()> {
     let release = args.iter().any(|a| a == "--release");
     let args: Vec<&String> = args.iter().filter(|a| *a != "--release").collect();
@@ -492,43 +664,24 @@ fn serve(args: &[String]) -> Result<()> {
         let s = started.elapsed().as_secs();
         format!("{}:{:02}", s / 60, s % 60)
     };
-    let (out, profile) = if release {
-        (root().join("dist"), "release")
+    // The quick run's server is a dev build: it shares the compiled tract with xtask
+    // itself (which converts the model to NNEF), so tract is compiled once.
+    let (out, profile, folder) = if release {
+        (root().join("dist"), "release", "release")
     } else {
-        (target_dir()?.join("serve-dist"), "serve")
+        (target_dir()?.join("serve-dist"), "dev", "debug")
     };
     eprintln!(
-        "xtask serve: 1/2 building the web app ({}); from an empty target directory this \
-         takes {} on 2 cores, seconds when nothing changed",
-        if release {
-            "both wasm builds, fat LTO, wasm-opt: what `cargo xtask dist` ships"
-        } else {
-            "one quick wasm build; `cargo xtask serve --release` builds what ships"
-        },
-        if release {
-            "about 25 min"
-        } else {
-            "about 4 min, plus 2 for xtask itself"
-        },
-    );
-    dist(&DistOptions {
-        out: out.clone(),
-        wasm_opt: release,
-        quick: !release,
-    })?;
-    eprintln!(
-        "xtask serve: [{}] web app built in {}; 2/2 building the server (`{profile}` profile; \
-         {} from empty)",
+        "xtask serve: [{}] 1/2 building the server (`{profile}` profile; {} from an empty \
+         target directory on 2 cores, seconds when nothing changed)",
         elapsed(),
-        out.display(),
         if release {
             "about 12 min"
         } else {
-            "about 7 min"
+            "about 3 min"
         },
     );
-    let mut command = cargo();
-    command.args([
+    run(cargo().args([
         "build",
         "--profile",
         profile,
@@ -536,21 +689,58 @@ fn serve(args: &[String]) -> Result<()> {
         "native",
         "--bin",
         "pneumoscan",
-    ]);
-    run(&mut command)?;
-    let binary = target_dir()?
-        .join(if release { "release" } else { profile })
-        .join("pneumoscan");
-    eprintln!(
-        "xtask serve: [{}] ready; starting {}",
-        elapsed(),
-        binary.display()
-    );
-    run(Command::new(binary)
+    ]))?;
+    let binary = target_dir()?.join(folder).join("pneumoscan");
+    if !out.join("index.html").is_file() {
+        std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+        write(&out.join("index.html"), BUILDING_PAGE.as_bytes())?;
+    }
+    let mut server = Command::new(&binary)
         .arg("serve")
         .arg("--dist")
         .arg(&out)
-        .args(args))
+        .args(&args)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+    eprintln!(
+        "xtask serve: [{}] the server is up (the page says the app is being built); \
+         2/2 building the web app ({}; {} from an empty target directory, seconds when \
+         nothing changed)",
+        elapsed(),
+        if release {
+            "every wasm build, fat LTO, wasm-opt: what `cargo xtask dist` ships"
+        } else {
+            "one quick wasm build; `cargo xtask serve --release` builds what ships"
+        },
+        if release {
+            "about 25 min"
+        } else {
+            "about 5 min"
+        },
+    );
+    let built = dist(&DistOptions {
+        out: out.clone(),
+        wasm_opt: release,
+        quick: !release,
+    });
+    if let Err(e) = built {
+        let _ = server.kill();
+        return Err(e);
+    }
+    eprintln!(
+        "xtask serve: [{}] ready: the web app is built in {} and served (the page reloads \
+         itself); Ctrl-C stops the server",
+        elapsed(),
+        out.display()
+    );
+    let status = server
+        .wait()
+        .map_err(|e| format!("{}: {e}", binary.display()))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the server stopped: {status}"))
+    }
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {

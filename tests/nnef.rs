@@ -1,0 +1,89 @@
+//! The model's NNEF form, which the browser loads (`cargo xtask dist` writes it with
+//! `pneumoscan::model::nnef_from_onnx`), gives the ONNX model's numbers on real X-rays,
+//! and a card that names no NNEF file, or the wrong digest, refuses it.
+
+mod common;
+
+use pneumoscan::{Classifier, Error, ModelCard};
+use sha2::{Digest, Sha256};
+
+const CARD: &str = include_str!("../model/model.json");
+const ONNX: &[u8] = include_bytes!("../model/pneumonia.onnx");
+
+/// The card with an `nnef` entry for `nnef`, as the bundle's card has it.
+fn card_naming(nnef: &[u8]) -> String {
+    let mut json: serde_json::Value = serde_json::from_str(CARD).expect("card is JSON");
+    let sha: String = Sha256::digest(nnef)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    json["nnef"] =
+        serde_json::json!({ "file": "pneumonia.nnef.tar", "sha256": sha, "bytes": nnef.len() });
+    json.to_string()
+}
+
+fn nnef() -> Vec<u8> {
+    let card = ModelCard::from_json(CARD).expect("card");
+    pneumoscan::model::nnef_from_onnx(&card, ONNX).expect("converts")
+}
+
+#[test]
+fn the_nnef_form_classifies_real_xrays_as_the_onnx_model_does() {
+    let nnef = nnef();
+    assert_eq!(nnef.get(257..262), Some(&b"ustar"[..]), "a tar file");
+    let from_onnx = Classifier::new(CARD, ONNX).expect("ONNX loads");
+    let from_nnef = Classifier::new(&card_naming(&nnef), &nnef).expect("NNEF loads");
+    let Some(data) = common::data_dir("tests/nnef.rs") else {
+        return;
+    };
+    let mut files: Vec<_> = ["NORMAL", "PNEUMONIA"]
+        .iter()
+        .flat_map(|c| {
+            common::files_in(&data.join("originals").join(c))
+                .into_iter()
+                .take(5)
+        })
+        .collect();
+    files.extend(
+        common::files_in(&data.join("ood/non_xray"))
+            .into_iter()
+            .take(3),
+    );
+    assert!(files.len() >= 10, "{} files", files.len());
+    for path in files {
+        let bytes = std::fs::read(&path).expect("read");
+        let (a, b) = match (from_onnx.classify(&bytes), from_nnef.classify(&bytes)) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(a), Err(b)) => {
+                assert_eq!(a, b, "{}", path.display());
+                continue;
+            }
+            (a, b) => panic!("{}: {a:?} against {b:?}", path.display()),
+        };
+        let d = (a.probability - b.probability).abs();
+        assert!(d <= 1e-6, "{}: probability differs by {d}", path.display());
+        assert_eq!(
+            a.refusal.is_some(),
+            b.refusal.is_some(),
+            "{}",
+            path.display()
+        );
+        assert_eq!(a.label, b.label, "{}", path.display());
+    }
+}
+
+#[test]
+fn nnef_bytes_need_a_card_that_names_them() {
+    let nnef = nnef();
+    assert!(matches!(
+        Classifier::new(CARD, &nnef),
+        Err(Error::ModelCard(message)) if message.contains("NNEF")
+    ));
+    let mut other = nnef.clone();
+    let last = other.len() - 1;
+    other[last] ^= 1;
+    assert!(matches!(
+        Classifier::new(&card_naming(&nnef), &other),
+        Err(Error::ModelMismatch { .. })
+    ));
+}
