@@ -180,8 +180,9 @@ test("PNG and JPEG need only the first module; the first DICOM fetches the one w
     assert.ok(diff <= TOLERANCE, `${name}: browser ${result.probability} vs CLI ${cli[name].probability}`);
   };
   check(results.find((r) => r.filename === "jls12.dcm"), "jls12.dcm");
-  const fetched = fullRequests(log);
-  assert.equal(fetched.filter((url) => url.endsWith(".wasm")).length, 1, `second module fetched: ${fetched}`);
+  // Fetched by the worker, and at most once more by the service worker keeping it.
+  const fetched = fullRequests(log).filter((url) => url.endsWith(".wasm"));
+  assert.ok(fetched.length >= 1 && fetched.length <= 2, `second module fetched: ${fetched}`);
 
   // Cached by the service worker once fetched: it works offline after a reload.
   await page.waitForTimeout(500);

@@ -92,11 +92,9 @@ pub fn app_with_web(classifier: Arc<Classifier>, limits: &Limits, dist: Option<&
     let router = match dist {
         // The `.br` and `.gz` files `cargo xtask dist` writes, by the request's
         // Accept-Encoding (Brotli first: about a fifth smaller on the wasm).
-        Some(dist) => router.fallback_service(
-            ServeDir::new(dist)
-                .precompressed_br()
-                .precompressed_gzip(),
-        ),
+        Some(dist) => {
+            router.fallback_service(ServeDir::new(dist).precompressed_br().precompressed_gzip())
+        }
         None => router.route("/", get(web_app_not_built)),
     };
     router

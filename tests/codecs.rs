@@ -443,8 +443,13 @@ fn twelve_bit_jpeg_samples_agree_with_gdcm_and_dcmtk() {
             .expect("samples");
         let equal = ours.iter().zip(&theirs).filter(|(a, b)| a == b).count();
         let share = equal as f64 / ours.len() as f64;
-        eprintln!("12-bit JPEG against {name}: {share:.4} of the samples equal, at most {worst} apart");
-        assert!(worst <= 2 && share > 0.9, "{name}: {share} equal, {worst} apart");
+        eprintln!(
+            "12-bit JPEG against {name}: {share:.4} of the samples equal, at most {worst} apart"
+        );
+        assert!(
+            worst <= 2 && share > 0.9,
+            "{name}: {share} equal, {worst} apart"
+        );
     }
 }
 

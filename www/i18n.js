@@ -148,7 +148,7 @@ const en = {
   "code.model_unreadable": "cannot read model file {path}: {detail}",
   "code.model_load_failed": "cannot load the model: {detail}",
   "code.inference_failed": "inference failed: {detail}",
-  "code.decoder_not_loaded": "the {format} decoder is not loaded yet",
+  "code.decoder_not_loaded": "the {format} decoder is not loaded yet (this build reads PNG and JPEG only)",
   // The CLI's (src/bin/pneumoscan.rs) and the server's (src/server.rs) own.
   "code.file_unreadable": "cannot read {path}: {detail}",
   "code.not_multipart": 'send the image as multipart/form-data in a field named "file" ({detail})',

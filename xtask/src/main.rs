@@ -589,7 +589,10 @@ fn write_bundle(out: &Path, bundle: &BTreeMap<String, Vec<u8>>, brotli: bool) ->
         std::fs::remove_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     }
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
-    println!("{:<40} {:>10} {:>10} {:>10}", "dist/", "bytes", "gzip", "brotli");
+    println!(
+        "{:<40} {:>10} {:>10} {:>10}",
+        "dist/", "bytes", "gzip", "brotli"
+    );
     for (name, bytes) in bundle {
         write(&out.join(name), bytes)?;
         let (mut gz, mut br) = (String::from("-"), String::from("-"));
