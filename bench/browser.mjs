@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { gzipSync, constants } from "node:zlib";
 import {
-  BENCH, DATA, DIST, ORIGINALS, ORT_DIST, ROOT, accessLog, launch, originals, startNginx, startStatic, summary,
+  BENCH, DATA, DIST, ORIGINALS, ORT_DIST, ROOT, accessLog, launch, originals, readyAt, startNginx, startStatic, summary,
   writeJson,
 } from "./lib.mjs";
 
@@ -97,26 +97,6 @@ function ortApp() {
   return dir;
 }
 
-// Time from the document's navigation start to data-model-state=ready (in the document
-// or an open shadow root), read in the page so that driver overhead is left out.
-async function readyAt(page) {
-  const handle = await page.waitForFunction(
-    () => {
-      const find = (node) => {
-        const el = node.querySelector("[data-model-state]");
-        if (el) return el;
-        for (const host of node.querySelectorAll("*")) if (host.shadowRoot) { const e = find(host.shadowRoot); if (e) return e; }
-        return null;
-      };
-      const state = find(document)?.getAttribute("data-model-state");
-      if (state === "error") throw new Error(`data-model-state=error ${find(document).dataset.error ?? ""}`);
-      return state === "ready" ? performance.now() : false;
-    },
-    null,
-    { polling: 5, timeout: 60_000 },
-  );
-  return handle.jsonValue();
-}
 
 function kind(path) {
   if (/\.wasm$/.test(path)) return "wasm";

@@ -11,7 +11,7 @@
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { loadavg } from "node:os";
-import { RESULTS, accessLog, launch, startNginx, summary, writeJson } from "./lib.mjs";
+import { RESULTS, accessLog, launch, readyAt, startNginx, summary, writeJson } from "./lib.mjs";
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -26,28 +26,6 @@ if (!BUNDLES.before || !BUNDLES.after) {
   process.exit(2);
 }
 
-/** Navigation start to data-model-state="ready" (also inside a shadow root), in the page. */
-async function readyAt(page) {
-  const handle = await page.waitForFunction(
-    () => {
-      const find = (node) => {
-        const el = node.querySelector("[data-model-state]");
-        if (el) return el;
-        for (const host of node.querySelectorAll("*")) {
-          const inner = host.shadowRoot && find(host.shadowRoot);
-          if (inner) return inner;
-        }
-        return null;
-      };
-      const state = find(document)?.getAttribute("data-model-state");
-      if (state === "error") throw new Error("data-model-state=error");
-      return state === "ready" ? performance.now() : false;
-    },
-    null,
-    { polling: 5, timeout: 120_000 },
-  );
-  return handle.jsonValue();
-}
 
 /** The bundle file a request path names, without its content hash. */
 function fileOf(path) {

@@ -206,3 +206,24 @@ export function writeJson(name, value) {
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, name), JSON.stringify(value, null, 2));
 }
+
+// Time from the document's navigation start to data-model-state=ready (in the document
+// or an open shadow root), read in the page so that driver overhead is left out.
+export async function readyAt(page) {
+  const handle = await page.waitForFunction(
+    () => {
+      const find = (node) => {
+        const el = node.querySelector("[data-model-state]");
+        if (el) return el;
+        for (const host of node.querySelectorAll("*")) if (host.shadowRoot) { const e = find(host.shadowRoot); if (e) return e; }
+        return null;
+      };
+      const state = find(document)?.getAttribute("data-model-state");
+      if (state === "error") throw new Error(`data-model-state=error ${find(document).dataset.error ?? ""}`);
+      return state === "ready" ? performance.now() : false;
+    },
+    null,
+    { polling: 5, timeout: 60_000 },
+  );
+  return handle.jsonValue();
+}
