@@ -15,8 +15,15 @@ pub const MODEL_ONNX: &[u8] = include_bytes!("../model/pneumonia.onnx");
 /// Loads the model card at `card_path` and the ONNX file it names (beside it), or the
 /// compiled-in model when `card_path` is `None`.
 pub fn load(card_path: Option<&Path>) -> Result<Classifier, Error> {
+    let (card, onnx) = read(card_path)?;
+    Classifier::new(&card, &onnx)
+}
+
+/// The model card's JSON and the ONNX bytes it names: from `card_path` and beside it, or
+/// the compiled-in ones when `card_path` is `None`.
+pub fn read(card_path: Option<&Path>) -> Result<(String, Vec<u8>), Error> {
     let Some(card_path) = card_path else {
-        return Classifier::new(MODEL_JSON, MODEL_ONNX);
+        return Ok((MODEL_JSON.to_string(), MODEL_ONNX.to_vec()));
     };
     let read_error = |path: &Path, e: std::io::Error| Error::ModelRead {
         path: path.display().to_string(),
@@ -29,5 +36,5 @@ pub fn load(card_path: Option<&Path>) -> Result<Classifier, Error> {
         .unwrap_or_else(|| Path::new("."))
         .join(&parsed.onnx.file);
     let onnx = std::fs::read(&onnx_path).map_err(|e| read_error(&onnx_path, e))?;
-    Classifier::new(&card, &onnx)
+    Ok((card, onnx))
 }

@@ -72,6 +72,42 @@ fn the_nnef_form_classifies_real_xrays_as_the_onnx_model_does() {
     }
 }
 
+/// The training stores the convolution weights as float16 (`training/train.py`); the
+/// NNEF form must keep them so, or the browser downloads nearly twice the weights.
+#[test]
+fn the_nnef_form_keeps_the_float16_weights() {
+    let nnef = nnef();
+    let mut archive = tar::Archive::new(nnef.as_slice());
+    let mut half = 0usize;
+    let mut single = 0usize;
+    for entry in archive.entries().expect("tar entries") {
+        let mut entry = entry.expect("tar entry");
+        let path = entry.path().expect("path").display().to_string();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut bytes).expect("read entry");
+        if !path.ends_with(".dat") {
+            continue;
+        }
+        let dat = tract_nnef::tensors::read_tensor(bytes.as_slice()).expect(".dat tensor");
+        match dat.datum_type() {
+            tract_nnef::prelude::DatumType::F16 => half += dat.len(),
+            tract_nnef::prelude::DatumType::F32 => single += dat.len(),
+            _ => {}
+        }
+    }
+    // 2.0.0 has 261,873 parameters, nearly all convolution weights.
+    assert!(
+        half > 200_000 && half > 10 * single,
+        "{half} float16 and {single} float32 stored values"
+    );
+    assert!(
+        nnef.len() < ONNX.len() * 11 / 10,
+        "NNEF {} bytes against ONNX {}",
+        nnef.len(),
+        ONNX.len()
+    );
+}
+
 #[test]
 fn nnef_bytes_need_a_card_that_names_them() {
     let nnef = nnef();

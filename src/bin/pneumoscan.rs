@@ -53,6 +53,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write the model in tract's NNEF form into DIR, beside its card naming it
+    /// (`model.json`, `pneumonia.nnef.tar`): what the browser loads, which `cargo xtask
+    /// dist` puts in the web bundle. Fails unless both forms give the same outputs.
+    Nnef {
+        /// Folder to write `model.json` and `pneumonia.nnef.tar` into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Serve the web app and `POST /predict` (multipart field `file`), `/healthz`, `/readyz`
     /// and `/metrics` (Prometheus) over HTTP.
     Serve {
@@ -109,6 +117,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Codes { json } => Ok(codes(json)),
         Command::Classify { json, files } => Ok(classify(&load()?, &files, json)),
+        Command::Nnef { out } => nnef(model.as_deref(), &out),
         Command::Eval { dir, list, json } => eval(&load()?, &dir, list.as_deref(), json),
         Command::Serve {
             host,
@@ -203,6 +212,27 @@ impl std::fmt::Display for FileError {
             FileError::Core(e) => e.fmt(f),
         }
     }
+}
+
+/// `pneumoscan nnef --out DIR`: the browser's form of the model and its card.
+fn nnef(model: Option<&Path>, out: &Path) -> Result<ExitCode, String> {
+    let (card, onnx) = bundled::read(model).map_err(|e| e.to_string())?;
+    let (card, nnef, largest) =
+        pneumoscan::model::browser_form(&card, &onnx).map_err(|e| e.to_string())?;
+    let write = |name: &str, bytes: &[u8]| {
+        let path = out.join(name);
+        std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    write(pneumoscan::model::NNEF_FILE, &nnef)?;
+    write("model.json", card.as_bytes())?;
+    println!(
+        "{}: {} bytes (ONNX {}); outputs agree within {largest:e}",
+        out.join(pneumoscan::model::NNEF_FILE).display(),
+        nnef.len(),
+        onnx.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `pneumoscan codes`: every code a result or an error can carry, with an example of

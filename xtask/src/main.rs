@@ -8,18 +8,22 @@
 //! model and its card → content-hashed names, references rewritten → the service
 //! worker's precache list → precompressed `.gz` files.
 //!
-//! `cargo xtask serve [--release] [ARGS...]` builds the server, starts
-//! `pneumoscan serve --dist DIR ARGS...` at once (a page that reloads itself says the app
-//! is being built), then builds the bundle into DIR: the whole product locally. By
-//! default it is the quick build for a first run (a dev server, which shares its compiled
-//! tract with xtask; one wasm build in the `wasm-fast` profile, no wasm-opt; the bundle in
-//! `<target>/serve-dist`); `--release` builds what ships (`dist/`, release server).
+//! `cargo xtask serve [--release] [ARGS...]` answers on the server's address at once
+//! (`placeholder`: a page that says what is being built and reloads itself), builds the
+//! server, starts `pneumoscan serve --dist DIR ARGS...`, then builds the bundle into DIR:
+//! the whole product locally. By default it is the quick build for a first run (the
+//! server in the `serve` profile; one wasm build in the `wasm-fast` profile, no wasm-opt;
+//! the bundle in `<target>/serve-dist`); `--release` builds what ships (`dist/`, release
+//! server). xtask compiles none of the product itself: the model's NNEF form comes from
+//! the built CLI (`pneumoscan nnef`), so the placeholder answers within a minute or two.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use sha2::{Digest, Sha256};
+
+mod placeholder;
 
 /// Files that keep their names: entry points that pages, bookmarks and the browser's
 /// service-worker update check ask for by name. They are served `no-cache`.
@@ -126,6 +130,9 @@ struct DistOptions {
     /// codegen), which also stands in for the first module's files so the page's loader
     /// finds them. For local use, never shipped.
     quick: bool,
+    /// The native binary that converts the model ([`model_for_the_browser`]); `None`:
+    /// [`native_cli`].
+    cli: Option<PathBuf>,
 }
 
 fn parse_dist(args: &[String]) -> Result<DistOptions> {
@@ -133,6 +140,7 @@ fn parse_dist(args: &[String]) -> Result<DistOptions> {
         out: root().join("dist"),
         wasm_opt: true,
         quick: false,
+        cli: None,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -246,7 +254,11 @@ fn dist(options: &DistOptions) -> Result<Vec<String>> {
             files.insert(build.file.to_string(), module.clone());
         }
     }
-    let (card, nnef) = model_for_the_browser()?;
+    let cli = match &options.cli {
+        Some(cli) => cli.clone(),
+        None => native_cli()?,
+    };
+    let (card, nnef) = model_for_the_browser(&cli)?;
     files.insert("model.json".to_string(), card);
     files.insert(NNEF.to_string(), nnef);
     for entry in std::fs::read_dir(root().join("www")).map_err(|e| format!("www/: {e}"))? {
@@ -267,61 +279,46 @@ fn dist(options: &DistOptions) -> Result<Vec<String>> {
 /// The browser's model file: tract's NNEF form of `model/pneumonia.onnx`.
 const NNEF: &str = "pneumonia.nnef.tar";
 
-/// The bundle's model card and model: the NNEF form of the ONNX model (the browser's
-/// wasm has no ONNX parser), named in the card's `nnef` field with its digest and size.
-/// Both forms are run on the same input first: the build fails unless they agree.
-fn model_for_the_browser() -> Result<(Vec<u8>, Vec<u8>)> {
-    let dir = root().join("model");
-    let card_json = String::from_utf8(read(&dir.join("model.json"))?)
-        .map_err(|_| "model/model.json is not UTF-8")?;
-    let card = pneumoscan::ModelCard::from_json(&card_json).map_err(|e| e.to_string())?;
-    let onnx = read(&dir.join(&card.onnx.file))?;
-    let nnef = pneumoscan::model::nnef_from_onnx(&card, &onnx).map_err(|e| e.to_string())?;
+/// The bundle's model card and model, as `pneumoscan nnef` writes them: the NNEF form of
+/// the ONNX model (the browser's wasm has no ONNX parser), named in the card's `nnef`
+/// field with its digest and size, after checking that both forms give the same outputs.
+/// The CLI does it so that xtask itself compiles none of the product (`cargo xtask serve`
+/// answers before the product is compiled): `cli` is the native `pneumoscan` binary.
+fn model_for_the_browser(cli: &Path) -> Result<(Vec<u8>, Vec<u8>)> {
+    let temp = std::env::temp_dir().join(format!("pneumoscan-nnef-{}", std::process::id()));
+    run(Command::new(cli)
+        .arg("--model")
+        .arg(root().join("model/model.json"))
+        .arg("nnef")
+        .arg("--out")
+        .arg(&temp))?;
+    let files = (read(&temp.join("model.json"))?, read(&temp.join(NNEF))?);
+    std::fs::remove_dir_all(&temp).map_err(|e| format!("{}: {e}", temp.display()))?;
+    Ok(files)
+}
 
-    let mut json: serde_json::Value =
-        serde_json::from_str(&card_json).map_err(|e| e.to_string())?;
-    json["nnef"] = serde_json::json!({
-        "file": NNEF,
-        "sha256": hex(&Sha256::digest(&nnef)),
-        "bytes": nnef.len(),
-    });
-    let bundle_card = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
-
-    let from_onnx = pneumoscan::Classifier::new(&card_json, &onnx).map_err(|e| e.to_string())?;
-    let from_nnef =
-        pneumoscan::Classifier::new(&bundle_card, &nnef).map_err(|e| format!("NNEF: {e}"))?;
-    let [_, _, height, width] = card.preprocess.input_shape;
-    // A deterministic input with structure at every scale (not a flat one).
-    let input: Vec<f32> = (0..height * width)
-        .map(|i| ((i % width) as f32 * 0.37).sin() + ((i / width) as f32 * 0.11).cos())
-        .collect();
-    let a = from_onnx
-        .model()
-        .run(input.clone())
-        .map_err(|e| e.to_string())?;
-    let b = from_nnef.model().run(input).map_err(|e| e.to_string())?;
-    let largest = a
-        .cam
-        .iter()
-        .zip(&b.cam)
-        .map(|(x, y)| (x - y).abs())
-        .chain([
-            (a.logit - b.logit).abs(),
-            (a.features_score - b.features_score).abs(),
-            (a.layout_score - b.layout_score).abs(),
-        ])
-        .fold(0.0f32, f32::max);
-    if a.cam.len() != b.cam.len() || largest > 1e-5 {
-        return Err(format!(
-            "the NNEF model disagrees with the ONNX one (largest difference {largest:e})"
-        ));
+/// The native `pneumoscan` binary that converts the model for [`dist`]: `PNEUMOSCAN_BIN`
+/// when set (tests/run.sh passes the one `cargo test` built), otherwise a dev build.
+fn native_cli() -> Result<PathBuf> {
+    if let Some(binary) = std::env::var_os("PNEUMOSCAN_BIN") {
+        return Ok(binary.into());
     }
-    eprintln!(
-        "xtask: model → {NNEF}: {} bytes (ONNX {}); outputs agree within {largest:e}",
-        nnef.len(),
-        onnx.len()
-    );
-    Ok((bundle_card.into_bytes(), nnef))
+    build_server("dev")
+}
+
+/// Builds the native `pneumoscan` binary (CLI and server) in `profile`; returns its path.
+fn build_server(profile: &str) -> Result<PathBuf> {
+    run(cargo().args([
+        "build",
+        "--profile",
+        profile,
+        "--features",
+        "native",
+        "--bin",
+        "pneumoscan",
+    ]))?;
+    let folder = if profile == "dev" { "debug" } else { profile };
+    Ok(target_dir()?.join(folder).join("pneumoscan"))
 }
 
 /// Writes each wasm file's size into `simd.js` (for the page's download progress), as
@@ -637,28 +634,6 @@ fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
     encoder.finish().map_err(|e| e.to_string())
 }
 
-/// The page `cargo xtask serve` shows while the web app is still being built: the server
-/// answers at once, and this page reloads itself until the bundle replaces it.
-const BUILDING_PAGE: &str = r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="5">
-<title>Pneumoscan: building the web app</title>
-</head>
-<body>
-<main>
-<h1>Pneumoscan</h1>
-<p role="status">The server is running; the web app is still being built (about 5 minutes
-from a fresh clone on 2 cores; the terminal shows the progress). This page reloads itself
-every 5 seconds until the app is ready.</p>
-<p>Not for clinical use.</p>
-</main>
-</body>
-</html>
-"#;
-
 fn serve(args: &[String]) -> Result<()> {
     let release = args.iter().any(|a| a == "--release");
     let args: Vec<&String> = args.iter().filter(|a| *a != "--release").collect();
@@ -667,49 +642,48 @@ fn serve(args: &[String]) -> Result<()> {
         let s = started.elapsed().as_secs();
         format!("{}:{:02}", s / 60, s % 60)
     };
-    // The quick run's server is a dev build: it shares the compiled tract with xtask
-    // itself (which converts the model to NNEF), so tract is compiled once.
-    let (out, profile, folder) = if release {
-        (root().join("dist"), "release", "release")
+    // The quick run's server: the `serve` profile (Cargo.toml), which compiles in about
+    // half the time of the test build's dev profile; it serves files and /predict.
+    let (out, profile) = if release {
+        (root().join("dist"), "release")
     } else {
-        (target_dir()?.join("serve-dist"), "dev", "debug")
+        (target_dir()?.join("serve-dist"), "serve")
     };
-    eprintln!(
-        "xtask serve: [{}] 1/2 building the server (`{profile}` profile; {} from an empty \
-         target directory on 2 cores, seconds when nothing changed)",
-        elapsed(),
+    let stage = |step: &str| -> String {
+        let line = format!("[{}] {step}", elapsed());
+        eprintln!("xtask serve: {line}");
+        line
+    };
+    let building_server = stage(&format!(
+        "1/2 building the server (`{profile}` profile; {} from an empty target directory \
+         on 2 cores, seconds when nothing changed)",
         if release {
             "about 12 min"
         } else {
-            "about 3 min"
+            "about 6 min"
         },
-    );
-    run(cargo().args([
-        "build",
-        "--profile",
-        profile,
-        "--features",
-        "native",
-        "--bin",
-        "pneumoscan",
-    ]))?;
-    let binary = target_dir()?.join(folder).join("pneumoscan");
-    if !out.join("index.html").is_file() {
-        std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-        write(&out.join("index.html"), BUILDING_PAGE.as_bytes())?;
+    ));
+    // Answers on the server's address at once; a port in use is the server's to report.
+    let placeholder = placeholder::address(&args).and_then(|address| {
+        match placeholder::Placeholder::start(address, &building_server) {
+            Ok(p) => {
+                eprintln!("xtask serve: http://{address}/ answers while it builds");
+                Some(p)
+            }
+            Err(e) => {
+                eprintln!("xtask serve: cannot listen on {address} yet ({e})");
+                None
+            }
+        }
+    });
+    let built = build_server(profile);
+    if let Some(placeholder) = placeholder {
+        placeholder.stop();
     }
-    let mut server = Command::new(&binary)
-        .arg("serve")
-        .arg("--dist")
-        .arg(&out)
-        .args(&args)
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
-    eprintln!(
-        "xtask serve: [{}] the server is up (the page says the app is being built); \
-         2/2 building the web app ({}; {} from an empty target directory, seconds when \
-         nothing changed)",
-        elapsed(),
+    let binary = built?;
+    let building_app = stage(&format!(
+        "the server is up; 2/2 building the web app ({}; {} from an empty target \
+         directory, seconds when nothing changed)",
         if release {
             "every wasm build, fat LTO, wasm-opt: what `cargo xtask dist` ships"
         } else {
@@ -718,24 +692,38 @@ fn serve(args: &[String]) -> Result<()> {
         if release {
             "about 25 min"
         } else {
-            "about 5 min"
+            "about 4 min"
         },
-    );
+    ));
+    if !out.join("index.html").is_file() {
+        std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+        write(
+            &out.join("index.html"),
+            placeholder::page(&building_app).as_bytes(),
+        )?;
+    }
+    let mut server = Command::new(&binary)
+        .arg("serve")
+        .arg("--dist")
+        .arg(&out)
+        .args(&args)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
     let built = dist(&DistOptions {
         out: out.clone(),
         wasm_opt: release,
         quick: !release,
+        cli: Some(binary.clone()),
     });
     if let Err(e) = built {
         let _ = server.kill();
         return Err(e);
     }
-    eprintln!(
-        "xtask serve: [{}] ready: the web app is built in {} and served (the page reloads \
-         itself); Ctrl-C stops the server",
-        elapsed(),
+    stage(&format!(
+        "ready: the web app is built in {} and served (the page reloads itself); \
+         Ctrl-C stops the server",
         out.display()
-    );
+    ));
     let status = server
         .wait()
         .map_err(|e| format!("{}: {e}", binary.display()))?;

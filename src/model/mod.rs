@@ -2,8 +2,9 @@
 //!
 //! It comes in two forms of the same network: the ONNX file that training exports (what
 //! native front ends read), and tract's own serialised form, NNEF with tract's
-//! extensions, which `cargo xtask dist` writes from the ONNX ([`nnef_from_onnx`]: the
-//! ONNX model as tract types it) and the browser loads. The browser's
+//! extensions, which `pneumoscan nnef` writes from the ONNX for `cargo xtask dist`
+//! ([`browser_form`], [`nnef_from_onnx`]: the ONNX model as tract types it, its
+//! float16 weights kept) and the browser loads. The browser's
 //! WebAssembly is then built without the `onnx` feature: no ONNX or protobuf parser and
 //! none of tract's inference-model analysis, a smaller download. Both forms become the
 //! same optimised tract model, so both give the same numbers (the parity tests check).
@@ -13,6 +14,14 @@ use tract_nnef::prelude::*;
 
 use crate::card::ModelCard;
 use crate::error::Error;
+
+#[cfg(feature = "onnx")]
+mod nnef;
+#[cfg(feature = "onnx")]
+pub use nnef::{browser_form, nnef_from_onnx};
+
+/// The file name of the model's NNEF form in the web bundle.
+pub const NNEF_FILE: &str = "pneumonia.nnef.tar";
 
 type Plan = Arc<TypedRunnableModel>;
 
@@ -114,24 +123,9 @@ impl Model {
     }
 }
 
-/// tract's NNEF form of the card's ONNX model (a tar file): the ONNX model with the
-/// card's input shape, typed but not yet decluttered, so that the float16 weights stay
-/// float16 in the file (decluttering folds their casts to float32, which doubles the
-/// download); as `cargo xtask dist` ships it to the browser, which declutters and
-/// optimises it on load exactly as the ONNX path does. Checks the ONNX bytes against the
-/// card first.
-#[cfg(feature = "onnx")]
-pub fn nnef_from_onnx(card: &ModelCard, onnx: &[u8]) -> Result<Vec<u8>, Error> {
-    check_digest(&card.onnx.sha256, onnx)?;
-    let typed = typed_from_onnx(card.preprocess.input_shape, onnx)?;
-    tract_nnef::nnef()
-        .write_to_tar(&typed, Vec::new())
-        .map_err(|e| Error::ModelLoad(format!("cannot write the model as NNEF: {e:#}")))
-}
-
 /// The ONNX model with its input fact set, typed (then optimised by [`Model::load`]).
 #[cfg(feature = "onnx")]
-fn typed_from_onnx(input_shape: [usize; 4], onnx: &[u8]) -> Result<TypedModel, Error> {
+pub(crate) fn typed_from_onnx(input_shape: [usize; 4], onnx: &[u8]) -> Result<TypedModel, Error> {
     use tract_onnx::prelude::{Framework, InferenceModelExt};
     tract_onnx::onnx()
         .model_for_read(&mut std::io::Cursor::new(onnx))
@@ -154,7 +148,7 @@ fn is_tar(bytes: &[u8]) -> bool {
     bytes.get(257..262) == Some(b"ustar")
 }
 
-fn check_digest(expected: &str, bytes: &[u8]) -> Result<(), Error> {
+pub(crate) fn check_digest(expected: &str, bytes: &[u8]) -> Result<(), Error> {
     let found = hex(&Sha256::digest(bytes));
     if found.eq_ignore_ascii_case(expected) {
         Ok(())
@@ -166,6 +160,6 @@ fn check_digest(expected: &str, bytes: &[u8]) -> Result<(), Error> {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
