@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Pneumoscan containers. Two targets, both built from one `build` stage that runs exactly
-# what developers run (`cargo xtask dist`, then the release build of the CLI/server):
+# what developers run (the release build of the CLI/server, then `cargo xtask dist`, which
+# has that binary write the model's NNEF form):
 #   docker build --target web -t pneumoscan-web .   nginx serving dist/ on :8080, /predict → api:8080
 #   docker build --target api -t pneumoscan-api .   `pneumoscan serve` on :8080
 # docker-compose.yml wires the two together. Lint: bash tests/docker-lint.sh.
@@ -20,8 +21,8 @@ COPY . .
 # the cached target dir in the same step (dist/ is written outside it).
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo xtask dist \
-    && cargo build --release --features native --bin pneumoscan \
+    cargo build --release --features native --bin pneumoscan \
+    && PNEUMOSCAN_BIN=target/release/pneumoscan cargo xtask dist \
     && cp target/release/pneumoscan /usr/local/bin/pneumoscan
 
 # The static front end: the web bundle behind nginx, unprivileged (uid 101), port 8080.

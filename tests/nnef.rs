@@ -1,6 +1,7 @@
-//! The model's NNEF form, which the browser loads (`cargo xtask dist` writes it with
-//! `pneumoscan::model::nnef_from_onnx`), gives the ONNX model's numbers on real X-rays,
-//! and a card that names no NNEF file, or the wrong digest, refuses it.
+//! The model's NNEF form, which the browser loads (`cargo xtask dist` has `pneumoscan
+//! nnef` write it, through `pneumoscan::model::browser_form`), gives the ONNX model's
+//! numbers on real X-rays, keeps the float16 weights, is the same bytes every time, and
+//! a card that names no NNEF file, or the wrong digest, refuses it.
 
 mod common;
 
@@ -106,6 +107,49 @@ fn the_nnef_form_keeps_the_float16_weights() {
         nnef.len(),
         ONNX.len()
     );
+}
+
+/// What xtask runs: `pneumoscan nnef --out DIR` writes the card naming the tar and the
+/// tar, the same bytes as the library gives (and so the same on every build).
+#[test]
+fn the_cli_writes_the_browser_form_and_its_card() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pneumoscan"))
+        .arg("nnef")
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tar = std::fs::read(dir.path().join("pneumonia.nnef.tar")).expect("the tar");
+    assert_eq!(tar, nnef(), "the same bytes as the library, every time");
+    let card = std::fs::read_to_string(dir.path().join("model.json")).expect("the card");
+    assert_eq!(card, card_naming_pretty(&tar));
+    let from_nnef = Classifier::new(&card, &tar).expect("the written form loads");
+    let from_onnx = Classifier::new(CARD, ONNX).expect("ONNX loads");
+    let [_, _, h, w] = ModelCard::from_json(CARD)
+        .expect("card")
+        .preprocess
+        .input_shape;
+    let input: Vec<f32> = (0..h * w).map(|i| (i % 7) as f32 * 0.3 - 1.0).collect();
+    let a = from_onnx.model().run(input.clone()).expect("runs");
+    let b = from_nnef.model().run(input).expect("runs");
+    assert!(
+        (a.logit - b.logit).abs() <= 1e-5,
+        "{} against {}",
+        a.logit,
+        b.logit
+    );
+}
+
+/// [`card_naming`] as `pneumoscan nnef` writes it (pretty-printed).
+fn card_naming_pretty(nnef: &[u8]) -> String {
+    let json: serde_json::Value = serde_json::from_str(&card_naming(nnef)).expect("JSON");
+    serde_json::to_string_pretty(&json).expect("prints")
 }
 
 #[test]

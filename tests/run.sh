@@ -66,7 +66,7 @@ step "fuzzing: cargo fuzz, ${FUZZ_SECONDS:-120} s per target (tests/fuzz.sh)"
 bash tests/fuzz.sh
 
 step "cargo xtask dist (size-optimised wasm, wasm-bindgen, wasm-opt, hashed bundle in dist/)"
-cargo xtask dist
+PNEUMOSCAN_BIN="$target_dir/debug/pneumoscan" cargo xtask dist
 
 step "nginx.conf under real nginx"
 bash tests/nginx.sh
