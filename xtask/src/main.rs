@@ -660,7 +660,7 @@ fn serve(args: &[String]) -> Result<()> {
         if release {
             "about 12 min"
         } else {
-            "about 6 min"
+            "about 3 min"
         },
     ));
     // Answers on the server's address at once; a port in use is the server's to report.
@@ -692,7 +692,7 @@ fn serve(args: &[String]) -> Result<()> {
         if release {
             "about 25 min"
         } else {
-            "about 4 min"
+            "about 3 min"
         },
     ));
     if !out.join("index.html").is_file() {
