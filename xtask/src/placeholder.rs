@@ -11,52 +11,37 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// A running placeholder; [`Placeholder::stop`] frees the address.
 pub struct Placeholder {
     stop: Arc<AtomicBool>,
-    stage: Arc<Mutex<String>>,
     thread: JoinHandle<()>,
 }
 
 impl Placeholder {
-    /// Listens on `address` and answers with [`page`] for the current stage.
+    /// Listens on `address` and answers with [`page`] saying `stage`.
     pub fn start(address: SocketAddr, stage: &str) -> std::io::Result<Self> {
         let listener = TcpListener::bind(address)?;
         listener.set_nonblocking(true)?;
         let stop = Arc::new(AtomicBool::new(false));
-        let stage = Arc::new(Mutex::new(stage.to_string()));
+        let body = page(stage);
         let thread = {
-            let (stop, stage) = (stop.clone(), stage.clone());
+            let stop = stop.clone();
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     match listener.accept() {
-                        Ok((stream, _)) => {
-                            let text = stage.lock().map(|s| s.clone()).unwrap_or_default();
-                            // A client that goes away mid-answer is no concern of ours.
-                            let _ = answer(stream, &page(&text));
-                        }
+                        // A client that goes away mid-answer is no concern of ours.
+                        Ok((stream, _)) => drop(answer(stream, &body)),
                         Err(_) => std::thread::sleep(Duration::from_millis(50)),
                     }
                 }
             })
         };
-        Ok(Placeholder {
-            stop,
-            stage,
-            thread,
-        })
-    }
-
-    /// What the page says is being built now.
-    pub fn set_stage(&self, text: &str) {
-        if let Ok(mut stage) = self.stage.lock() {
-            *stage = text.to_string();
-        }
+        Ok(Placeholder { stop, thread })
     }
 
     /// Stops answering and closes the listening socket.
@@ -161,8 +146,7 @@ mod tests {
             let probe = TcpListener::bind("127.0.0.1:0").expect("a free port");
             probe.local_addr().expect("address")
         };
-        let placeholder = Placeholder::start(address, "building the server").expect("starts");
-        placeholder.set_stage("building the web app");
+        let placeholder = Placeholder::start(address, "building the web app").expect("starts");
         let mut stream = TcpStream::connect(address).expect("connects");
         stream
             .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
