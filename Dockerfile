@@ -25,13 +25,24 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     && PNEUMOSCAN_BIN=target/release/pneumoscan cargo xtask dist \
     && cp target/release/pneumoscan /usr/local/bin/pneumoscan
 
-# The static front end: the web bundle behind nginx, unprivileged (uid 101), port 8080.
-FROM nginxinc/nginx-unprivileged:1.28.0-alpine AS web
+# The static front end: the web bundle behind Debian's nginx with its Brotli module
+# (nginx.conf loads it: dist/'s .br files), unprivileged (uid 101), port 8080. The same
+# image as deploy/containers/web.Containerfile, which CI builds and runs without a registry.
+FROM debian:bookworm-slim AS web
+# Versions unpinned for the reason given above.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends nginx libnginx-mod-http-brotli-static curl \
+    && rm -rf /var/lib/apt/lists/* /usr/share/nginx/html /var/www/html /etc/nginx/sites-enabled /etc/nginx/conf.d \
+    && useradd --system --uid 101 --user-group --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin nginx
 COPY nginx.conf /etc/nginx/nginx.conf
 COPY --from=build /src/dist/ /usr/share/nginx/html/
+USER 101:101
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 \
-    CMD ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/index.html"]
+    CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8080/index.html"]
+ENTRYPOINT ["nginx", "-e", "stderr", "-g", "daemon off;"]
 
 # The classifier API: `pneumoscan serve` as a non-root user, JSON logs on stderr.
 FROM debian:bookworm-slim AS api

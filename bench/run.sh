@@ -24,6 +24,7 @@ case "$PARTS" in *[!fg]*) ;; *) NATIVE="" ;; esac # only f and g: browser, no na
 need=()
 [ -z "$NATIVE" ] || command -v wrk >/dev/null || need+=(wrk)
 command -v nginx >/dev/null || need+=(nginx)
+[ -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ] || need+=(libnginx-mod-http-brotli-static)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

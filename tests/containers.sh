@@ -46,7 +46,7 @@ MIRROR=${PNEUMOSCAN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SECURITY_MIRROR=${PNEUMOSCAN_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 CACHE=${PNEUMOSCAN_CONTAINERS_CACHE:-$HOME/.cache/pneumoscan-containers}
 # Bump RECIPE when the way the rootfs is made changes: the cached one is then remade.
-RECIPE=1
+RECIPE=2
 BASE_IMAGE=localhost/debian:$RELEASE-slim
 WEB_IMAGE=localhost/pneumoscan-web:test
 API_IMAGE=localhost/pneumoscan-api:test
@@ -181,11 +181,11 @@ EOF
   "${apt[@]}" update >"$work/apt.log" 2>&1 &&
     "${apt[@]}" upgrade >>"$work/apt.log" 2>&1 &&
     "${apt[@]}" clean &&
-    "${apt[@]}" --no-install-recommends --download-only install nginx >>"$work/apt.log" 2>&1 ||
+    "${apt[@]}" --no-install-recommends --download-only install nginx libnginx-mod-http-brotli-static >>"$work/apt.log" 2>&1 ||
     { tail -n 30 "$work/apt.log" >&2; fail "apt-get in the rootfs failed (log above)"; }
   mkdir -p "$slot/nginx-debs"
   mv "$root"/var/cache/apt/archives/*.deb "$slot/nginx-debs/"
-  echo "  nginx for the web image: $(cd "$slot/nginx-debs" && ls | tr '\n' ' ')"
+  echo "  nginx (and its Brotli module) for the web image: $(cd "$slot/nginx-debs" && ls | tr '\n' ' ')"
   "${apt[@]}" clean
   rm -f "$root/usr/sbin/policy-rc.d"
   rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/log/apt/* \

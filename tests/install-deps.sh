@@ -2,7 +2,7 @@
 # Installs what the test suite needs and a fresh machine lacks; does nothing for what is
 # already there. Needs root (or sudo) only when a Debian package is missing.
 #   Rust: the wasm32 target, clippy, rustfmt
-#   Debian: chromium (e2e browser), nginx (e2e server, nginx -t), libgdcm-tools,
+#   Debian: chromium (e2e browser), nginx and its Brotli module (e2e server, nginx -t), libgdcm-tools,
 #           libopenjp2-tools and dcmtk (independent encoders for tests/codecs.rs), podman, runc and
 #           debootstrap (tests/containers.sh: the images built and run without a registry),
 #           prometheus (tests/prometheus.sh: Prometheus and promtool)
@@ -18,6 +18,8 @@ rustup component add clippy rustfmt
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+# nginx.conf loads Debian's brotli_static module (the .br files of dist/).
+[ -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ] || missing+=(libnginx-mod-http-brotli-static)
 # Independent encoders for tests/codecs.rs: GDCM (JPEG 2000, JPEG-LS, deflate DICOM),
 # OpenJPEG (.jp2/.j2k); GDCM's package also ships the example DICOM of tests/real-files.sh.
 command -v gdcmconv >/dev/null || missing+=(libgdcm-tools)

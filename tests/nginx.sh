@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tests nginx.conf for real: substitutes only the root path and the port into a temporary
 # copy (as the e2e tests do), checks it with `nginx -t`, serves a fake dist/ made here and
-# checks with curl: MIME types, gzip_static, cache headers for hashed and unhashed files,
+# checks with curl: MIME types, brotli_static and gzip_static, cache headers for hashed and unhashed files,
 # the CSP (the same string as src/server.rs and the web bundle contract) and the other
 # security headers, CORS only where embedding needs it, 404 for missing files, and that
 # nginx starts without the api host and answers /predict with 502/503/504.
@@ -63,6 +63,9 @@ printf '{"name":"Pneumoscan"}\n' >"$dist/manifest.webmanifest"
 for f in index.html app.0a1b2c3d.js embed.js manifest.webmanifest; do
     gzip -9 -k -n "$dist/$f"
 done
+# A stand-in for the .br files `cargo xtask dist` writes: nginx serves whatever bytes the
+# .br holds, so the check is that it sends that file, with its headers.
+printf 'brotli bytes of app.js' >"$dist/app.0a1b2c3d.js.br"
 chmod 755 "$tmp"
 chmod -R a+rX "$dist" "$tmp/prefix"
 
@@ -167,6 +170,19 @@ expect_header access-control-allow-origin "*" "gzip js"
 expect_header vary "Accept-Encoding" "gzip js"
 cmp -s "$tmp/b" "$dist/app.0a1b2c3d.js.gz" || fail "gzip js: body is not the precompressed .gz file"
 ok "hashed .js with Accept-Encoding: gzip gets the .gz file (Content-Encoding gzip, Vary), immutable, CORS"
+
+fetch /app.0a1b2c3d.js -H 'Accept-Encoding: gzip, deflate, br, zstd'
+expect_status 200 "brotli js"
+expect_header content-encoding br "brotli js"
+expect_header content-type "text/javascript" "brotli js"
+expect_header cache-control "$immutable" "brotli js"
+expect_header vary "Accept-Encoding" "brotli js"
+cmp -s "$tmp/b" "$dist/app.0a1b2c3d.js.br" || fail "brotli js: body is not the precompressed .br file"
+ok "hashed .js with Accept-Encoding: br (as Chromium sends it) gets the .br file (Content-Encoding br, Vary)"
+
+fetch /embed.js -H 'Accept-Encoding: gzip, br'
+expect_header content-encoding gzip "embed.js without a .br"
+ok "a file without a .br falls back to its .gz for a client that accepts both"
 
 fetch /app.0a1b2c3d.js
 expect_no_header content-encoding "plain js"
