@@ -3,7 +3,9 @@
 // browser context per load (empty HTTP cache, no service worker), the two alternating
 // which goes first.
 //
-//   node bench/first-visit.mjs --before DIR --after DIR [--loads N] [--out NAME.md]
+//   node bench/first-visit.mjs [--before DIR] --after DIR [--loads N] [--out NAME.md]
+//
+// Without --before, only the one bundle is measured (its column "before" is left out).
 //
 // Bytes are nginx's $body_bytes_sent for every request of the visit, the service
 // worker's precache included (counted once it is active). Prints a Markdown section (and
@@ -18,11 +20,13 @@ const option = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : fallback;
 };
-const BUNDLES = { before: option("--before"), after: option("--after") };
+const BUNDLES = Object.fromEntries(
+  [["before", option("--before")], ["after", option("--after")]].filter(([, dir]) => dir),
+);
 const LOADS = Number(option("--loads", 7));
 const OUT = option("--out", "first-visit.md");
-if (!BUNDLES.before || !BUNDLES.after) {
-  console.error("usage: node bench/first-visit.mjs --before DIR --after DIR [--loads N] [--out NAME.md]");
+if (!BUNDLES.after) {
+  console.error("usage: node bench/first-visit.mjs [--before DIR] --after DIR [--loads N] [--out NAME.md]");
   process.exit(2);
 }
 
@@ -35,10 +39,10 @@ function fileOf(path) {
 const servers = {};
 for (const [name, dir] of Object.entries(BUNDLES)) servers[name] = await startNginx(dir);
 const browser = await launch();
-const trials = { before: [], after: [] };
+const trials = Object.fromEntries(Object.keys(BUNDLES).map((k) => [k, []]));
 const load = { start: loadavg() };
 for (let i = 0; i < LOADS; i++) {
-  for (const which of i % 2 ? ["after", "before"] : ["before", "after"]) {
+  for (const which of (i % 2 ? ["after", "before"] : ["before", "after"]).filter((k) => BUNDLES[k])) {
     const server = servers[which];
     const seen = accessLog(server.logFile).length;
     const context = await browser.newContext();
@@ -62,17 +66,19 @@ for (const server of Object.values(servers)) server.close();
 const ready = Object.fromEntries(Object.entries(trials).map(([k, t]) => [k, summary(t.map((x) => x.ready_ms))]));
 const names = [...new Set(Object.values(trials).flatMap((t) => Object.keys(t[0].files)))].sort();
 const fmt = (n) => (n == null ? "–" : Math.round(n).toLocaleString("en-US"));
+const columns = Object.keys(BUNDLES);
+const row = (cells) => `| ${cells.join(" | ")} |`;
 const lines = [
-  `Measured ${new Date().toISOString()} with \`node bench/first-visit.mjs --before ${BUNDLES.before} --after ${BUNDLES.after} --loads ${LOADS}\`; load average (1, 5, 15 min) at the start ${load.start.map((v) => v.toFixed(2)).join(" ")}, at the end ${load.end.map((v) => v.toFixed(2)).join(" ")}.`,
+  `Measured ${new Date().toISOString()} with \`node bench/first-visit.mjs ${columns.map((k) => `--${k} ${BUNDLES[k]}`).join(" ")} --loads ${LOADS}\`; load average (1, 5, 15 min) at the start ${load.start.map((v) => v.toFixed(2)).join(" ")}, at the end ${load.end.map((v) => v.toFixed(2)).join(" ")}. Chromium's own Accept-Encoding (gzip, deflate, br, zstd).`,
   "",
-  "| file (first visit, bytes over the wire) | before | after |",
-  "| --- | --- | --- |",
-  ...names.map((n) => `| \`${n}\` | ${fmt(trials.before[0].files[n])} | ${fmt(trials.after[0].files[n])} |`),
-  `| **total** | **${fmt(trials.before[0].total)}** | **${fmt(trials.after[0].total)}** |`,
+  row(["file (first visit, bytes over the wire)", ...columns]),
+  row(["---", ...columns.map(() => "---")]),
+  ...names.map((n) => row([`\`${n}\``, ...columns.map((k) => fmt(trials[k][0].files[n]))])),
+  row(["**total**", ...columns.map((k) => `**${fmt(trials[k][0].total)}**`)]),
   "",
-  `| cold load to ready (${LOADS} loads each, interleaved) | before | after |`,
-  "| --- | --- | --- |",
-  ...["median", "p95", "min"].map((q) => `| ${q} ms | ${ready.before[q].toFixed(1)} | ${ready.after[q].toFixed(1)} |`),
+  row([`cold load to ready (${LOADS} loads each${columns.length > 1 ? ", interleaved" : ""})`, ...columns]),
+  row(["---", ...columns.map(() => "---")]),
+  ...["median", "p95", "min"].map((q) => row([`${q} ms`, ...columns.map((k) => ready[k][q].toFixed(1))])),
   "",
 ];
 const markdown = lines.join("\n");

@@ -287,7 +287,8 @@ test("a new version is offered with a Reload button, never swapped in mid-use", 
     // Deploy a new version: a new build writes a new service worker.
     const sw = join(root, "sw.js");
     writeFileSync(sw, readFileSync(sw, "utf8").replace(/const VERSION = "([^"]+)"/, 'const VERSION = "$1-next"'));
-    rmSync(`${sw}.gz`, { force: true });
+    // The precompressed copies are the old version: nginx would send them instead.
+    for (const ext of [".gz", ".br"]) rmSync(`${sw}${ext}`, { force: true });
     await page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
     const bar = page.locator(".update-bar");
     await bar.waitFor();
