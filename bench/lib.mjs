@@ -50,7 +50,8 @@ export function distManifest() {
     wasm: find(/^pneumoscan_bg\.[0-9a-f]{8}\.wasm$/),
     wasm_relaxed: find(/^pneumoscan_relaxed_bg\.[0-9a-f]{8}\.wasm$/),
     card: find(/^model\.[0-9a-f]{8}\.json$/),
-    onnx: find(/^pneumonia\.[0-9a-f]{8}\.onnx$/),
+    // The bundle ships the NNEF form only; onnxruntime-web reads the repo's ONNX.
+    onnx: "/model/pneumonia.onnx",
     client: find(/^client\.[0-9a-f]{8}\.js$/),
     originals: originals(),
   };
@@ -76,7 +77,13 @@ const TYPES = {
  * performance.measureUserAgentSpecificMemory needs.
  */
 export async function startStatic({ isolated = false } = {}) {
-  const mounts = { "/bench/": join(BENCH, "web"), "/dist/": DIST, "/ort/": ORT_DIST, "/data/": ORIGINALS };
+  const mounts = {
+    "/bench/": join(BENCH, "web"),
+    "/dist/": DIST,
+    "/ort/": ORT_DIST,
+    "/data/": ORIGINALS,
+    "/model/": join(ROOT, "model"),
+  };
   // Read on first request: parts that load only the app page (f, g) need none of it.
   let manifest = null;
   const server = createServer((req, res) => {

@@ -181,8 +181,13 @@ console.error("[report] wrote bench/RESULTS.md");
 // `node bench/report.mjs --only folder` can write it into an existing RESULTS.md. ----------
 
 // A renderer's main thread carries the executable's name ("chromium"), or CrRendererMain.
-const MAIN = /^renderer\/(chromium|CrRendererMain)$/;
-const mainThread = (threads) => Object.entries(threads).filter(([t]) => MAIN.test(t)).reduce((a, [, v]) => a + v, 0);
+// A function declaration, so that the `--only folder` branch above, which runs first, can call it.
+function isMain(thread) {
+  return /^renderer\/(chromium|CrRendererMain)$/.test(thread);
+}
+function mainThread(threads) {
+  return Object.entries(threads).filter(([t]) => isMain(t)).reduce((a, [, v]) => a + v, 0);
+}
 
 function folderSection(fold, { standalone }) {
   const out = [];
@@ -219,7 +224,7 @@ function folderSection(fold, { standalone }) {
     row("of it: workers (DedicatedWorker)", (rs) => s0(med(rs.map((r) => r.threads["renderer/DedicatedWorker"] ?? 0))));
     row("of it: page main thread", (rs) => s0(med(rs.map((r) => mainThread(r.threads)))));
     row("of it: renderer thread pool (image decoding, …)", (rs) => s0(med(rs.map((r) => Object.entries(r.threads).filter(([t]) => /^renderer\/ThreadPool/.test(t)).reduce((a, [, v]) => a + v, 0)))));
-    row("of it: everything else in Chromium", (rs) => s0(med(rs.map((r) => r.cpu_ms.chromium - Object.entries(r.threads).filter(([t]) => MAIN.test(t) || /^renderer\/(DedicatedWorker|ThreadPool)/.test(t)).reduce((a, [, v]) => a + v, 0)))));
+    row("of it: everything else in Chromium", (rs) => s0(med(rs.map((r) => r.cpu_ms.chromium - Object.entries(r.threads).filter(([t]) => isMain(t) || /^renderer\/(DedicatedWorker|ThreadPool)/.test(t)).reduce((a, [, v]) => a + v, 0)))));
     row("CPU ms of other processes (contention)", (rs) => s0(med(rs.map((r) => r.cpu_ms.other))));
     row("idle CPU ms", (rs) => s0(med(rs.map((r) => r.cpu_ms.idle))));
     row("Chromium's share of the machine's CPU time", (rs) => `${s0(med(rs.map((r) => (100 * r.cpu_ms.chromium) / (r.cpu_ms.chromium + r.cpu_ms.other + r.cpu_ms.idle))))} %`);

@@ -30,7 +30,7 @@ async function ortSession() {
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.simd = true;
   ort.env.wasm.proxy = false;
-  session = await ort.InferenceSession.create(`/dist/${manifest.onnx}`, { executionProviders: ["wasm"] });
+  session = await ort.InferenceSession.create(manifest.onnx, { executionProviders: ["wasm"] });
   return session;
 }
 

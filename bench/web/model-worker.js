@@ -12,7 +12,7 @@ let input;
 async function start({ manifest, image }) {
   const [card, onnx] = await Promise.all([
     fetch(`/dist/${manifest.card}`).then((r) => r.text()),
-    fetch(`/dist/${manifest.onnx}`).then((r) => r.arrayBuffer()),
+    fetch(manifest.onnx).then((r) => r.arrayBuffer()),
   ]);
   // The glue holds one instance per module record: import it once per build (the query
   // makes a second record of the same file).
