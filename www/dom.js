@@ -70,3 +70,18 @@ export function trapFocus(dialog) {
     }
   });
 }
+
+/**
+ * A file input as a labelled control whose every word is the page's: `text` (the label),
+ * the input itself visually hidden but focusable (keyboard, screen readers and
+ * `setInputFiles` use it), and a button-like span, `browse`, for what the browser would
+ * otherwise write in its own UI language ("Choose Files", "No file chosen"). Clicking
+ * anywhere on the label opens the file dialog, as a label does.
+ */
+export function filePicker(input, className = "ps-picker") {
+  input.classList.add("ps-visually-hidden");
+  const text = h("span");
+  const browse = h("span", { class: "ps-button ps-browse", "aria-hidden": "true" });
+  const element = h("label", { class: className }, text, input, browse);
+  return { element, text, browse };
+}

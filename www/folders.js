@@ -2,7 +2,7 @@
 // recursively) or picked with <input webkitdirectory>, with their path inside the folder.
 // Within a folder, hidden files (a name starting with ".") are skipped and the rest are
 // sorted by path, as `pneumoscan eval` does; loose files keep the order they came in.
-import { h } from "./dom.js";
+import { filePicker, h } from "./dom.js";
 
 // Dropped files carry their path in the entry, not in the File: kept here.
 const paths = new WeakMap();
@@ -77,8 +77,7 @@ export function createFolderPicker(tr, onFiles) {
     class: "ps-file-input",
     "data-folder-input": true,
   });
-  const text = h("span");
-  const element = h("label", { class: "ps-picker ps-folder-picker" }, text, input);
+  const { element, text, browse } = filePicker(input, "ps-picker ps-folder-picker");
   input.addEventListener("change", () => {
     const files = folderFiles(input.files);
     input.value = ""; // so that choosing the same folder again fires `change`
@@ -86,6 +85,7 @@ export function createFolderPicker(tr, onFiles) {
   });
   const render = () => {
     text.textContent = tr.t("folders.picker");
+    browse.textContent = tr.t("ui.browse");
   };
   render();
   return {

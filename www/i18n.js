@@ -66,6 +66,7 @@ const en = {
   "ui.model.failed": "The classifier could not start: {detail}",
   "ui.model.unknown": "unknown model",
   "ui.picker": "Choose X-ray images:",
+  "ui.browse": "Browse…",
   "ui.dropzone.title": "Drop chest X-ray images here",
   "ui.dropzone.hint":
     "or click, or press Enter, to choose files. PNG, JPEG, JPEG 2000, DICOM, TIFF, PGM/PPM, BMP, GIF or WebP; several at once.",
@@ -323,6 +324,7 @@ const es = {
   "ui.model.failed": "El clasificador no pudo iniciarse: {detail}",
   "ui.model.unknown": "modelo desconocido",
   "ui.picker": "Elegir radiografías:",
+  "ui.browse": "Examinar…",
   "ui.dropzone.title": "Suelte aquí las radiografías de tórax",
   "ui.dropzone.hint":
     "o haga clic, o pulse Intro, para elegir archivos. PNG, JPEG, JPEG 2000, DICOM, TIFF, PGM/PPM, BMP, GIF o WebP; varios a la vez.",
@@ -582,6 +584,7 @@ const fr = {
   "ui.model.failed": "Le classificateur n'a pas pu démarrer\u00a0: {detail}",
   "ui.model.unknown": "modèle inconnu",
   "ui.picker": "Choisir des radiographies\u00a0:",
+  "ui.browse": "Parcourir…",
   "ui.dropzone.title": "Déposez ici des radiographies thoraciques",
   "ui.dropzone.hint":
     "ou cliquez, ou appuyez sur Entrée, pour choisir des fichiers. PNG, JPEG, JPEG 2000, DICOM, TIFF, PGM/PPM, BMP, GIF ou WebP\u00a0; plusieurs à la fois.",

@@ -10,7 +10,7 @@ import { drawEvidence } from "./heatmap.js";
 import { droppedFiles, relativePath } from "./folders.js";
 import { mountReadingRoom } from "./reading-room.js";
 import { createModelStatus } from "./model-status.js";
-import { h } from "./dom.js";
+import { filePicker, h } from "./dom.js";
 
 // A hint for the picker only (dropping takes any file; files are recognised by content,
 // src/sniff.rs): the formats the core reads, PNG, JPEG, JPEG 2000 (JP2 and the bare
@@ -116,8 +116,7 @@ export function mountClassifier(root, options = {}) {
   const modelStatus = createModelStatus({ tr, onTryAgain: tryAgain });
 
   const fileInput = h("input", { type: "file", multiple: true, accept: ACCEPT, class: "ps-file-input" });
-  const pickerText = h("span");
-  const picker = h("label", { class: "ps-picker" }, pickerText, fileInput);
+  const { element: picker, text: pickerText, browse: pickerBrowse } = filePicker(fileInput);
 
   const dropTitle = h("span", { class: "ps-dropzone-title" });
   const dropHint = h("span", { class: "ps-dropzone-hint" });
@@ -174,6 +173,7 @@ export function mountClassifier(root, options = {}) {
     privacy.textContent = t(classifier?.path === "server" ? "ui.privacy.server" : "ui.privacy.local");
     modelStatus.relabel(tr);
     pickerText.textContent = t("ui.picker");
+    pickerBrowse.textContent = t("ui.browse");
     dropTitle.textContent = t("ui.dropzone.title");
     dropHint.textContent = t("ui.dropzone.hint");
     showHeatmapText.textContent = ` ${t("ui.heatmap.show")}`;
