@@ -7,7 +7,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -251,10 +251,13 @@ test("the viewer: Enter opens it, keys zoom, pan and page, Tab stays inside, Esc
   await context.close();
 });
 
-test("a file the browser cannot show opens in the viewer with a clear message", async () => {
+test("the viewer shows what only the core decodes: a TIFF, and a 12-bit JPEG 2000 DICOM with window and level over all its bits", async () => {
   const { context, page, log } = await openApp();
-  // A TIFF of a real X-ray: the core reads it, Chromium cannot show it.
+  // A TIFF of a real X-ray (Chromium cannot show TIFF), and tests/codecs.rs's 12-bit
+  // JPEG 2000 DICOM made by GDCM (the second module's decoder).
   const tiff = join(mkdtempSync(join(tmpdir(), "rr-tiff-")), "xray.tiff");
+  const dicom = join(process.env.PNEUMOSCAN_FIXTURES ?? "", "j2k12.dcm");
+  assert.ok(existsSync(dicom), `PNEUMOSCAN_FIXTURES must hold ${dicom} (see tests/run.sh)`);
   await page.locator("input[type=file]").first().setInputFiles(byName("IM-0206-0001.jpeg"));
   await h.settledResults(page, 1);
   const bytes = await page.evaluate(async () => {
@@ -283,13 +286,74 @@ test("a file the browser cannot show opens in the viewer with a clear message", 
     return [...new Uint8Array(head.buffer), ...grey];
   });
   writeFileSync(tiff, Buffer.from(bytes));
-  await page.locator("input[type=file]").first().setInputFiles(tiff);
-  const results = await h.settledResults(page, 2);
-  assert.notEqual(results[1].status, "error", results[1].text);
+  await page.locator("input[type=file]").first().setInputFiles([tiff, dicom]);
+  const results = await h.settledResults(page, 3);
+  for (const result of results.slice(1)) assert.equal(result.status, "ok", result.text);
+
+  const viewer = page.locator("dialog[data-viewer]");
+  const stage = viewer.locator(".ps-viewer-stage");
+  const shown = () => page.waitForFunction(() => document.querySelector(".ps-viewer-stage")?.dataset.image === "shown");
   await page.locator("[data-open-viewer]").nth(1).click();
+  await shown();
+  assert.equal(await stage.getAttribute("data-decoder"), "core");
+  assert.equal(await stage.getAttribute("data-bits"), "8");
+  assert.equal(await viewer.locator(".ps-viewer-message").isVisible(), false);
+  const canvasSize = () => viewer.locator(".ps-viewer-image").evaluate((c) => [c.width, c.height]);
+  const [tw] = await canvasSize();
+  assert.equal(tw, 256, "the TIFF at its full size");
+
+  // The DICOM: 16-bit samples from the core, its own window as the start (the full range).
+  await page.keyboard.press("PageDown");
+  await page.waitForFunction(() => document.querySelector(".ps-viewer-stage")?.dataset.bits === "16");
+  await shown();
+  assert.equal(await viewer.locator("h2").innerText(), "j2k12.dcm");
+  const windowSlider = viewer.getByLabel("Window", { exact: true });
+  const levelSlider = viewer.getByLabel("Level", { exact: true });
+  assert.equal(await windowSlider.getAttribute("max"), "65535");
+  assert.equal(await windowSlider.inputValue(), "65535");
+  // The distinct grey levels in a narrow window: a 16-bit source fills it with many,
+  // where 8-bit display values would give about 3 (255 × 771 / 65535).
+  const levels = () =>
+    viewer.locator(".ps-viewer-image").evaluate((c) => {
+      const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set();
+      for (let i = 0; i < data.length; i += 4) seen.add(data[i]);
+      return seen.size;
+    });
+  const full = await levels();
+  const median = await viewer.locator(".ps-viewer-image").evaluate((c) => {
+    const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    const values = [];
+    for (let i = 0; i < data.length; i += 4) values.push(data[i]);
+    values.sort((a, b) => a - b);
+    return values[values.length >> 1];
+  });
+  await windowSlider.fill("771");
+  await levelSlider.fill(String(median * 257));
+  await page.waitForTimeout(100); // one animation frame redraws
+  const narrow = await levels();
+  assert.ok(full > 100, `the full window shows ${full} grey levels`);
+  assert.ok(narrow > 30, `a window of 771 of 65535 still shows ${narrow} grey levels (16-bit samples)`);
+  await page.screenshot({ path: join(SHOTS, "rr-viewer-dicom.png") });
+  assert.deepEqual(await axeViolations(page), [], "viewer with a DICOM");
+  await viewer.getByRole("button", { name: "Reset window" }).click();
+  assert.equal(await windowSlider.inputValue(), "65535");
+  await page.keyboard.press("Escape");
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test("a file no decoder reads opens in the viewer with the core's reason", async () => {
+  const { context, page, log } = await openApp();
+  const text = join(mkdtempSync(join(tmpdir(), "rr-text-")), "notes.png");
+  writeFileSync(text, "these are notes, not an image");
+  await page.locator("input[type=file]").first().setInputFiles(text);
+  const [result] = await h.settledResults(page, 1);
+  assert.equal(result.status, "error");
+  await page.locator("[data-result] .ps-verdict").first().click();
   const message = page.locator("dialog[data-viewer] .ps-viewer-message");
   await message.waitFor({ state: "visible" });
-  assert.match(await message.innerText(), /cannot show TIFF images full size/);
+  assert.match(await message.innerText(), /^This file's image cannot be shown: .+\.$/);
   await page.keyboard.press("Escape");
   assert.deepEqual(log.errors, []);
   await context.close();
@@ -425,6 +489,7 @@ test("the report: image, heatmap, numbers, model, date, notice; no file name unl
   assert.match(alt, /Report date: /);
   assert.ok(!alt.includes("person957"), "no file name by default");
   await report.screenshot({ path: join(SHOTS, "rr-report.png") });
+  assert.deepEqual(await axeViolations(page), [], "report");
 
   let download = page.waitForEvent("download");
   await report.getByRole("button", { name: "Download PNG" }).click();

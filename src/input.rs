@@ -10,11 +10,12 @@ use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
 #[cfg(feature = "codecs")]
-use crate::codecs::jpeg2000::{self, Resolution};
+use crate::codecs::jpeg2000;
 #[cfg(feature = "codecs")]
 use crate::dicom;
 use crate::dicom::DicomInfo;
 use crate::error::Error;
+pub use crate::limits::Resolution;
 use crate::limits::{check_size, too_much_memory};
 
 pub use crate::limits::{MAX_DECODER_ALLOC, MAX_PIXELS, MAX_SIDE, MIN_SIDE};
@@ -38,8 +39,16 @@ pub struct Decoded {
     pub size: (u32, u32),
 }
 
-/// Decodes an image file held in memory.
+/// Decodes an image file held in memory, a JPEG 2000 image (standalone or in DICOM) at
+/// the resolution level the model needs ([`Resolution::ForModel`]).
 pub fn decode(bytes: &[u8]) -> Result<Decoded, Error> {
+    decode_at(bytes, Resolution::ForModel)
+}
+
+/// [`decode`], with a JPEG 2000 image decoded at `resolution` (the viewer asks for
+/// [`Resolution::Full`]); every other format is always decoded whole.
+#[cfg_attr(not(feature = "codecs"), allow(unused_variables))]
+pub fn decode_at(bytes: &[u8], resolution: Resolution) -> Result<Decoded, Error> {
     if bytes.is_empty() {
         return Err(Error::Empty);
     }
@@ -54,7 +63,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, Error> {
     // Before image's sniffing: a DICOM preamble may hold another format's header.
     #[cfg(feature = "codecs")]
     if dicom::is_dicom(bytes) {
-        let decoded = dicom::decode(bytes)?;
+        let decoded = dicom::decode_at(bytes, resolution)?;
         return Ok(Decoded {
             image: decoded.image,
             format: "DICOM",
@@ -66,7 +75,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, Error> {
     }
     #[cfg(feature = "codecs")]
     if jpeg2000::is_jpeg2000(bytes) {
-        let samples = jpeg2000::decode(bytes, Resolution::ForModel, "JPEG 2000")?;
+        let samples = jpeg2000::decode(bytes, resolution, "JPEG 2000")?;
         let components = samples.components;
         let image = samples.into_image().ok_or_else(|| {
             Error::UnsupportedFormat(format!("JPEG 2000 with {components} components per pixel"))

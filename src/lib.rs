@@ -5,6 +5,7 @@
 //!
 //! bytes → [`input`] (decode) → [`preprocess`] (grey, squash, normalise) → [`model`]
 //! (tract) → [`gate`] (is it a chest X-ray?) → [`Prediction`] with a [`heatmap`].
+//! Beside it, [`view`]: the same decoding, for the viewer's full-size image.
 //!
 //! ```no_run
 //! let card = std::fs::read_to_string("model/model.json")?;
@@ -29,6 +30,7 @@ pub mod metrics;
 pub mod model;
 pub mod preprocess;
 pub mod sniff;
+pub mod view;
 
 #[cfg(feature = "native")]
 pub mod bundled;

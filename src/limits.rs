@@ -13,6 +13,18 @@ pub const MAX_DECODER_ALLOC: u64 = 512 * 1024 * 1024;
 /// Smallest width or height accepted, in pixels.
 pub const MIN_SIDE: u32 = 32;
 
+/// How much of an image to decode. Only JPEG 2000 (standalone or in DICOM) can decode
+/// less than all of it: its resolution levels are a pyramid of halved sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// Every resolution level: the image at its full size (the viewer).
+    Full,
+    /// The smallest resolution level whose shorter side is still at least
+    /// `codecs::jpeg2000::REDUCED_MIN_SIDE` (the full image when it is not larger than
+    /// that): all the model needs, as viewers decode thumbnails.
+    ForModel,
+}
+
 /// Checks a decoded size against [`MAX_SIDE`], [`MAX_PIXELS`] and [`MIN_SIDE`], before
 /// any pixel is decoded.
 pub fn check_size(width: u32, height: u32) -> Result<(), Error> {

@@ -71,6 +71,28 @@ impl WebClassifier {
             .logit)
     }
 
+    /// Decodes one file for the viewer ([`crate::view`]): `{width, height, bits, format,
+    /// samples}`, `samples` a `Uint16Array` of grey values in `0..2^bits`, row by row, at
+    /// full size. Throws the same `Error`s as [`WebClassifier::classify`].
+    pub fn view(&self, bytes: &[u8]) -> Result<JsValue, JsValue> {
+        let weights = self.inner.card().preprocess.grey_weights;
+        let view = crate::view::view(bytes, weights).map_err(js_error)?;
+        let object = js_sys::Object::new();
+        let set = |name: &str, value: &JsValue| {
+            // Setting a property on a fresh plain object cannot fail.
+            let _ = js_sys::Reflect::set(&object, &JsValue::from_str(name), value);
+        };
+        set("width", &view.width.into());
+        set("height", &view.height.into());
+        set("bits", &view.bits.into());
+        set("format", &view.format.into());
+        set(
+            "samples",
+            &js_sys::Uint16Array::from(&view.samples[..]).into(),
+        );
+        Ok(object.into())
+    }
+
     /// Classifies one file's bytes; throws an `Error` with the CLI's message, its `code`
     /// and `params` when the file cannot be decoded or is not an image.
     pub fn classify(&self, bytes: &[u8], filename: &str) -> Result<JsValue, JsValue> {

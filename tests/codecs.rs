@@ -381,6 +381,20 @@ fn every_encoding_classifies_like_the_uncompressed_image_in_the_library() {
         .expect("DICOM");
         assert_eq!(info.bits_stored, 12, "{name}");
     }
+    // The viewer's decoding reads every one of them at its stored size, the 12-bit ones
+    // as 16-bit samples (the browser's own decoder would give 8), the 8-bit ones as 8.
+    for (f, p) in fixtures.iter().zip(&predictions) {
+        let view = pneumoscan::view::view(&f.bytes, [0.299, 0.587, 0.114])
+            .unwrap_or_else(|e| panic!("{}: {e}", f.name));
+        assert_eq!(
+            (view.width, view.height),
+            (p.image.width, p.image.height),
+            "{}",
+            f.name
+        );
+        let bits = if f.name.contains("12") { 16 } else { 8 };
+        assert_eq!(view.bits, bits, "{}", f.name);
+    }
 }
 
 /// The JPEG stream inside a single-frame encapsulated DICOM file: from its SOI to its
@@ -675,6 +689,10 @@ fn a_large_jpeg_2000_radiograph_is_decoded_at_a_reduced_level_within_0_01() {
         );
         let full = jpeg2000::decode(&bytes, Resolution::Full, "JPEG 2000").expect("full");
         assert_eq!((full.width, full.height), (width, height));
+        // The viewer's image is the full one, at 16 bits (12 stored, scaled to the range).
+        let view = pneumoscan::view::view(&bytes, [0.299, 0.587, 0.114]).expect("view");
+        assert_eq!((view.width, view.height, view.bits), (width, height, 16));
+        assert_eq!(view.samples.len(), (width * height) as usize);
         let full = encode_png(&full.into_image().expect("image"));
         let p_full = classifier().classify(&full).expect("full").probability;
         let p_reduced = classifier().classify(&bytes).expect("reduced").probability;

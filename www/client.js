@@ -88,7 +88,18 @@ function loadWasm(onProgress, onRetry) {
     // Posts one waiting file to the current worker. `bytes` is transferred away, so a
     // restart reads them again from the caller's input.
     const send = (id, bytes) => {
-      worker.postMessage({ type: "classify", id, name: pending.get(id).name, bytes }, [bytes]);
+      const { kind, name } = pending.get(id);
+      worker.postMessage({ type: kind, id, name, bytes }, [bytes]);
+    };
+
+    // Sends `input` for `kind` ("classify" or "view"); resolves with the worker's answer.
+    const ask = async (kind, input, name) => {
+      const bytes = await asArrayBuffer(input);
+      const id = nextId++;
+      return new Promise((resolveOne, rejectOne) => {
+        pending.set(id, { kind, resolve: resolveOne, reject: rejectOne, input, name });
+        send(id, bytes);
+      });
     };
 
     const api = {
@@ -97,15 +108,13 @@ function loadWasm(onProgress, onRetry) {
       initMs: null,
       simd: null,
       restarts: 0,
-      classify: async (input, name) => {
-        const bytes = await asArrayBuffer(input);
-        const id = nextId++;
-        const fileName = name ?? input?.name ?? "upload";
-        return new Promise((resolveOne, rejectOne) => {
-          pending.set(id, { resolve: resolveOne, reject: rejectOne, input, name: fileName });
-          send(id, bytes);
-        });
-      },
+      classify: (input, name) => ask("classify", input, name ?? input?.name ?? "upload"),
+      /**
+       * The file's image for the viewer, decoded by the core at full size: {width,
+       * height, bits, format, samples} (samples: a Uint16Array of grey values in
+       * 0..2^bits, row by row). Rejects with the core's error, as classify does.
+       */
+      view: (input) => ask("view", input, input?.name ?? "upload"),
       terminate: () => {
         worker.terminate();
         failAll("the classifier was stopped", "classifier_stopped");
@@ -153,11 +162,13 @@ function loadWasm(onProgress, onRetry) {
           globalThis.navigator?.serviceWorker?.controller?.postMessage({ type: "CACHE_LATER" });
           break;
         case "result":
+        case "view":
         case "error": {
           const request = pending.get(data.id);
           if (!request) break;
           pending.delete(data.id);
           if (data.type === "result") request.resolve({ ...data.result, path: "wasm" });
+          else if (data.type === "view") request.resolve(data.view);
           else request.reject(problem(data.message, data.code, data.params));
           if (data.fatal) restart().catch((e) => restartFailed(e.message));
           break;
@@ -262,7 +273,8 @@ async function loadServer(base) {
  * detail})` says that a download was cut off and is tried again in `delayMs` (resumed
  * where the server allows it); `workers` is how many wasm workers classify at once, one
  * model each (default min(cores, 4), see pool.js). Resolves to {path: "wasm"|"server",
- * card, initMs, simd, workers, classify(input, name), terminate()}; `simd` is the
+ * card, initMs, simd, workers, classify(input, name), view(input) (wasm only: the
+ * viewer's full-size image, see loadWasm), terminate()}; `simd` is the
  * WebAssembly build in use, "relaxed" or "simd128" (null on the server path, which has no
  * `workers`).
  *

@@ -208,9 +208,10 @@ const en = {
   "viewer.keys":
     "Keys: arrows pan · + and − zoom · 0 fits · H heatmap · Page Up and Page Down (or P and N) previous and next file · Esc closes",
   "viewer.cannot_show":
-    "This browser cannot show this file full size. Its result stands; the viewer needs Pneumoscan's own decoder for this format, which it does not use yet.",
+    "This browser cannot show this file full size, and Pneumoscan's own decoder is not running on this page (its files are classified on the server). The result stands.",
   "viewer.cannot_show_format":
-    "This browser cannot show {format} images full size. The result stands; the viewer needs Pneumoscan's own decoder for this format, which it does not use yet.",
+    "This browser cannot show {format} images full size, and Pneumoscan's own decoder is not running on this page (its files are classified on the server). The result stands.",
+  "viewer.cannot_decode": "This file's image cannot be shown: {reason}.",
   "folders.picker": "Or choose a folder:",
   "batch.label": "Classification progress",
   "batch.count": "{done} of {total} files classified",
@@ -467,9 +468,10 @@ const es = {
   "viewer.keys":
     "Teclas: flechas desplazan · + y − zoom · 0 ajusta · H mapa de calor · Re Pág y Av Pág (o P y N) archivo anterior y siguiente · Esc cierra",
   "viewer.cannot_show":
-    "Este navegador no puede mostrar este archivo a tamaño completo. Su resultado es válido; el visor necesita el decodificador propio de Pneumoscan para este formato, que todavía no usa.",
+    "Este navegador no puede mostrar este archivo a tamaño completo, y el decodificador propio de Pneumoscan no funciona en esta página (sus archivos se clasifican en el servidor). El resultado es válido.",
   "viewer.cannot_show_format":
-    "Este navegador no puede mostrar imágenes {format} a tamaño completo. El resultado es válido; el visor necesita el decodificador propio de Pneumoscan para este formato, que todavía no usa.",
+    "Este navegador no puede mostrar imágenes {format} a tamaño completo, y el decodificador propio de Pneumoscan no funciona en esta página (sus archivos se clasifican en el servidor). El resultado es válido.",
+  "viewer.cannot_decode": "La imagen de este archivo no se puede mostrar: {reason}.",
   "folders.picker": "O elegir una carpeta:",
   "batch.label": "Progreso de la clasificación",
   "batch.count": "{done} de {total} archivos clasificados",
@@ -728,9 +730,10 @@ const fr = {
   "viewer.keys":
     "Touches\u00a0: flèches pour déplacer · + et − zoom · 0 ajuste · H carte de chaleur · Page préc. et Page suiv. (ou P et N) fichier précédent et suivant · Échap ferme",
   "viewer.cannot_show":
-    "Ce navigateur ne peut pas afficher ce fichier en taille réelle. Son résultat reste valable\u00a0; la visionneuse a besoin du décodeur de Pneumoscan pour ce format, qu'elle n'utilise pas encore.",
+    "Ce navigateur ne peut pas afficher ce fichier en taille réelle, et le décodeur de Pneumoscan ne fonctionne pas sur cette page (ses fichiers sont classés sur le serveur). Le résultat reste valable.",
   "viewer.cannot_show_format":
-    "Ce navigateur ne peut pas afficher les images {format} en taille réelle. Le résultat reste valable\u00a0; la visionneuse a besoin du décodeur de Pneumoscan pour ce format, qu'elle n'utilise pas encore.",
+    "Ce navigateur ne peut pas afficher les images {format} en taille réelle, et le décodeur de Pneumoscan ne fonctionne pas sur cette page (ses fichiers sont classés sur le serveur). Le résultat reste valable.",
+  "viewer.cannot_decode": "L'image de ce fichier ne peut pas être affichée\u00a0: {reason}.",
   "folders.picker": "Ou choisir un dossier\u00a0:",
   "batch.label": "Progression de la classification",
   "batch.count": "{done} fichiers classés sur {total}",

@@ -1,12 +1,21 @@
 // A small pool of wasm classifiers, one model per Web Worker, behind the same API as one
-// (client.js loadWasm): classify(input, name) → Promise. Files are dealt to idle workers
-// in the order they were asked for, one at a time each; every worker runs the same
-// WebAssembly on the same model, so a file gets the same numbers whichever one takes it.
+// (client.js loadWasm): classify(input, name) → Promise. Files are dealt to the least
+// busy worker in the order they were asked for, up to DEPTH at a time each; every worker
+// runs the same WebAssembly on the same model, so a file gets the same numbers whichever
+// one takes it.
 // Each member keeps its own restart-after-trap (client.js), so a trap costs one file and
 // one worker's restart, never the rest of the pool.
 
 /** The most workers a pool starts: each holds a model (tens of MB) and a core. */
 export const MAX_WORKERS = 16;
+
+/**
+ * Files sent to one worker before its answers come back: the second waits in the
+ * worker's own queue, read and posted while the first is classified, so a worker never
+ * sits idle while the page reads the next file and posts it (bench/RESULTS.md (f): one
+ * file at a time kept each worker busy 76 % of the wall time).
+ */
+export const DEPTH = 2;
 
 /** min(cores, 4): what a page gets by default. */
 export function defaultWorkers() {
@@ -32,19 +41,25 @@ const DEAD = new Set(["classifier_restart_failed", "classifier_worker_failed", "
  */
 export async function loadPool(startMember, size) {
   const first = await startMember(0);
-  const members = [{ api: first, busy: false }];
+  const members = [{ api: first, inFlight: 0 }];
   const waiting = []; // {input, name, resolve, reject}, in the order asked
   let target = size;
 
+  // The next file goes to the member with the fewest in flight (the first of them), so
+  // idle workers are served before any gets a second file.
   const dispatch = () => {
-    for (const member of members) {
-      if (!waiting.length) return;
-      if (!member.busy) run(member, waiting.shift());
+    while (waiting.length) {
+      let best = null;
+      for (const member of members) {
+        if (member.inFlight < DEPTH && (!best || member.inFlight < best.inFlight)) best = member;
+      }
+      if (!best) return;
+      run(best, waiting.shift());
     }
   };
 
   const run = (member, job) => {
-    member.busy = true;
+    member.inFlight += 1;
     member.api.classify(job.input, job.name).then(job.resolve, (error) => {
       if (DEAD.has(error?.code) && members.length > 1) {
         // Leave this member out; its file is answered with the error like any other.
@@ -53,7 +68,7 @@ export async function loadPool(startMember, size) {
       }
       job.reject(error);
     }).finally(() => {
-      member.busy = false;
+      member.inFlight -= 1;
       dispatch();
     });
   };
@@ -61,7 +76,7 @@ export async function loadPool(startMember, size) {
   for (let index = 1; index < size; index++) {
     startMember(index).then(
       (api) => {
-        members.push({ api, busy: false });
+        members.push({ api, inFlight: 0 });
         dispatch();
       },
       (error) => {
@@ -80,6 +95,10 @@ export async function loadPool(startMember, size) {
     get workers() {
       return target;
     },
+    /** How many files a caller should keep asked for at once to keep every worker busy. */
+    get inFlight() {
+      return target * DEPTH;
+    },
     /** Workers ready now (the rest are still starting). */
     get started() {
       return members.length;
@@ -92,6 +111,14 @@ export async function loadPool(startMember, size) {
         waiting.push({ input, name, resolve, reject });
         dispatch();
       }),
+    /**
+     * The viewer's image of `input` (client.js view), ahead of the files waiting: from
+     * the member with the fewest files in flight, which answers after those.
+     */
+    view: (input) => {
+      const member = members.reduce((best, m) => (m.inFlight < best.inFlight ? m : best));
+      return member.api.view(input);
+    },
     terminate: () => {
       for (const member of members) member.api.terminate();
       const error = Object.assign(new Error("the classifier was stopped"), { code: "classifier_stopped", params: {} });

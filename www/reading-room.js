@@ -24,6 +24,7 @@ const CHUNK = 100;
  */
 export function mountReadingRoom({ app, items, addFiles, resume, cancel, tr }) {
   let card = null; // the model card, once loaded
+  let classifier = null; // once loaded: its `view` decodes the viewer's image (wasm only)
   let generation = 0; // bumped by clear and cancel: chunks still to add are then dropped
   let toAdd = 0; // files of a large drop not yet added (their chunks come frame by frame)
   const csvLabels = new Map(); // file path → label, from dropped labels CSVs
@@ -41,8 +42,11 @@ export function mountReadingRoom({ app, items, addFiles, resume, cancel, tr }) {
     },
   });
   const evaluation = createEvaluation(tr);
-  const report = createReport({ host: app, tr, card: () => card });
-  const viewer = createViewer({ host: app, tr, onReport: (item) => report.open(item) });
+  // The viewer's and the report's image: the core's decoding (DICOM, TIFF, JPEG 2000 and
+  // 16-bit images too) where it runs in the browser.
+  const viewOf = (item) => classifier?.view?.(item.file) ?? null;
+  const report = createReport({ host: app, tr, card: () => card, viewOf });
+  const viewer = createViewer({ host: app, tr, onReport: (item) => report.open(item), viewOf });
 
   const labelOf = (item) => labelFromCsv(csvLabels, item.name ?? "") ?? labelFromPath(item.name ?? "");
   const nameOf = (item) => item.name ?? tr.t("ui.unnamed");
@@ -163,10 +167,11 @@ export function mountReadingRoom({ app, items, addFiles, resume, cancel, tr }) {
     },
 
     /** The classifier is loaded. */
-    ready(classifier) {
-      card = classifier.card ?? null;
+    ready(loaded) {
+      classifier = loaded;
+      card = loaded.card ?? null;
       legend.set({ threshold: card?.threshold?.probability });
-      if (classifier.workers != null) app.dataset.workers = String(classifier.workers);
+      if (loaded.workers != null) app.dataset.workers = String(loaded.workers);
       updateEvaluation();
     },
 

@@ -4,6 +4,7 @@
 // The file name is left out unless the user ticks the box: it often names the patient.
 import { drawEvidence, evidenceColour, evidenceSummary, logit, spanText } from "./heatmap.js";
 import { download, formatNumber, h, trapFocus, uniqueId } from "./dom.js";
+import { bitmapOf } from "./grey.js";
 
 const WIDTH = 1240; // px: an A4 page's width at 150 dpi
 const PAD = 64;
@@ -182,10 +183,12 @@ export function drawReport(tr, item, card, bitmap, options = {}) {
 }
 
 /**
- * The report dialog inside `host`. `card()` gives the model card. Returns {open(item),
- * relabel(tr), element}.
+ * The report dialog inside `host`. `card()` gives the model card; `viewOf(item)`
+ * resolves to the core's image of the file (client.js view), or null where the core is
+ * not running (the browser then decodes what it can). Returns {open(item), relabel(tr),
+ * element}.
  */
-export function createReport({ host, tr, card }) {
+export function createReport({ host, tr, card, viewOf }) {
   const titleId = uniqueId("ps-report-title");
   const title = h("h2", { id: titleId, class: "ps-report-title" });
   const includeName = h("input", { type: "checkbox", "data-report-include-name": true });
@@ -263,7 +266,8 @@ export function createReport({ host, tr, card }) {
       item = next;
       includeName.checked = false; // every report starts without the name
       try {
-        bitmap = await createImageBitmap(next.file);
+        const view = await viewOf?.(next);
+        bitmap = await (view ? bitmapOf(view) : createImageBitmap(next.file));
       } catch {
         bitmap = null; // a format the browser cannot show: the report says so
       }

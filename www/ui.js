@@ -475,12 +475,14 @@ export function mountClassifier(root, options = {}) {
     };
   }
 
-  // ---- the queue: in order, one file per worker at a time; an error never stops the batch --
+  // ---- the queue: in order, a few files per worker at a time; an error never stops the batch --
   async function pump() {
     if (running || (!classifier && !loadError)) return;
     running = true;
-    // One lane per worker: results show as they come, cards and the CSV keep input order.
-    await Promise.all(Array.from({ length: Math.max(1, classifier?.workers ?? 1) }, lane));
+    // Enough lanes to keep every worker busy (pool.js DEPTH each): results show as they
+    // come, cards and the CSV keep input order.
+    const lanes = classifier?.inFlight ?? classifier?.workers ?? 1;
+    await Promise.all(Array.from({ length: Math.max(1, lanes) }, lane));
     running = false;
     if (queue.length && !room.paused) pump(); // resumed while the last lanes were finishing
   }

@@ -3,12 +3,15 @@
 // with its legend, previous and next file; Esc closes. Focus stays inside while it is
 // open and goes back to the result's card when it closes.
 //
-// The browser decodes the image (JPEG, PNG, WebP, GIF, BMP: what createImageBitmap
-// reads, EXIF orientation applied as the core does). TIFF, DICOM, JPEG 2000 and the like
-// need the core to render them, which the wasm API does not offer yet: the viewer says
-// so and still shows the result. Window and level work on the 8-bit display samples.
+// The core decodes the image (`view` of client.js: the same decoder as classification,
+// in a worker), so DICOM, TIFF, JPEG 2000 and 16-bit PNG show too, at full size and as
+// grey samples at the file's own depth: window and level work on all 16 bits of a deep
+// image, a DICOM file's own VOI window already applied as the starting point (the full
+// range of its rendering). Where the core is not running (the server fallback), the
+// browser decodes what it can (createImageBitmap: JPEG, PNG, WebP, GIF, BMP, at 8 bits).
 import { drawEvidence, createEvidenceLegend, evidenceSummary } from "./heatmap.js";
 import { formatNumber, h, trapFocus, uniqueId } from "./dom.js";
+import { windowed } from "./grey.js";
 
 const ZOOM_STEP = 1.25;
 const PAN_STEP = 40; // px per arrow key press (four times that with Shift)
@@ -16,10 +19,12 @@ const MAX_PIXEL_ZOOM = 8; // screen pixels per image pixel at most
 
 /**
  * Creates the viewer inside `host` (the app's root element, so that it is styled inside
- * a shadow root too). `onReport(item)` opens the report of the file shown.
+ * a shadow root too). `onReport(item)` opens the report of the file shown; `viewOf(item)`
+ * resolves to the core's full-size image of a file (client.js view), or to null where
+ * the core is not running.
  * Returns {open(items, index), relabel(tr), element}.
  */
-export function createViewer({ host, tr, onReport }) {
+export function createViewer({ host, tr, onReport, viewOf }) {
   const titleId = uniqueId("ps-viewer-title");
   const title = h("h2", { id: titleId, class: "ps-viewer-title" });
   const position = h("p", { class: "ps-viewer-position" });
@@ -98,8 +103,10 @@ export function createViewer({ host, tr, onReport }) {
   let list = () => [];
   let index = 0;
   let token = 0; // the image load in progress; an older one is dropped
-  let bitmap = null;
-  let source = null; // the image's pixels before window/level, taken on first use
+  let bitmap = null; // the browser's decoding (no core), or
+  let grey = null; // the core's: {width, height, bits, samples}
+  let source = null; // the bitmap's pixels before window/level, taken on first use
+  let shown = null; // ImageData for the windowed grey samples, reused while it fits
   let size = null; // {width, height} of the image shown
   let scale = 1; // screen px per image px
   let pan = { x: 0, y: 0 }; // image centre from the stage centre, screen px
@@ -234,7 +241,9 @@ export function createViewer({ host, tr, onReport }) {
     const mine = ++token;
     bitmap?.close?.();
     bitmap = null;
+    grey = null;
     source = null;
+    shown = null;
     size = null;
     frame.hidden = true;
     message.hidden = true;
@@ -243,21 +252,27 @@ export function createViewer({ host, tr, onReport }) {
     if (!item) return;
     let decoded;
     try {
-      decoded = await createImageBitmap(item.file);
-    } catch {
+      decoded = (await viewOf?.(item)) ?? (await createImageBitmap(item.file));
+    } catch (e) {
       if (mine !== token) return;
       const format = item.result?.image?.format;
-      message.textContent = tr.t(format ? "viewer.cannot_show_format" : "viewer.cannot_show", { format });
+      message.textContent = e?.code
+        ? tr.t("viewer.cannot_decode", { reason: tr.problem(e).text })
+        : tr.t(format ? "viewer.cannot_show_format" : "viewer.cannot_show", { format });
       message.hidden = false;
       stage.dataset.image = "unavailable";
       return;
     }
     if (mine !== token) {
-      decoded.close();
+      decoded.close?.();
       return;
     }
-    bitmap = decoded;
-    size = { width: bitmap.width, height: bitmap.height };
+    if (decoded.samples) grey = decoded;
+    else bitmap = decoded;
+    size = { width: decoded.width, height: decoded.height };
+    setDepth(grey?.bits ?? 8);
+    stage.dataset.bits = String(grey?.bits ?? 8);
+    stage.dataset.decoder = grey ? "core" : "browser";
     image.width = size.width;
     image.height = size.height;
     frame.style.width = `${size.width}px`;
@@ -271,10 +286,31 @@ export function createViewer({ host, tr, onReport }) {
     fitToStage();
   }
 
-  const defaultWindow = () => windowInput.value === windowInput.max && levelInput.value === "128";
+  // Window and level in the image's own sample values (0..2^bits − 1); a 16-bit image's
+  // sliders move by 257 (1/255 of the range, as an 8-bit one's by 1), its narrowest
+  // window still spanning 257 distinct values.
+  let depth = { max: 255, step: 1, level: 128 };
+  function setDepth(bits) {
+    const max = 2 ** bits - 1;
+    const step = bits > 8 ? 257 : 1;
+    depth = { max, step, level: 128 * step };
+    for (const input of [windowInput, levelInput]) {
+      input.max = String(max);
+      input.step = String(step);
+    }
+    windowInput.min = String(step);
+    windowInput.value = String(max);
+    levelInput.value = String(depth.level);
+  }
 
-  /** Draws the image through the window (width W, centre L, in 8-bit display values). */
+  const defaultWindow = () => Number(windowInput.value) === depth.max && Number(levelInput.value) === depth.level;
+
+  /** Draws the image through the window (width W, centre L, in the image's sample values). */
   function drawWindowed() {
+    if (grey) {
+      drawGrey();
+      return;
+    }
     if (!bitmap) return;
     const context = image.getContext("2d", { willReadFrequently: true });
     if (defaultWindow() && !source) {
@@ -299,6 +335,14 @@ export function createViewer({ host, tr, onReport }) {
       to[i + 3] = from[i + 3];
     }
     context.putImageData(out, 0, 0);
+  }
+
+  /** The core's grey samples through the window. */
+  function drawGrey() {
+    const context = image.getContext("2d");
+    const w = Number(windowInput.value);
+    shown ??= context.createImageData(grey.width, grey.height);
+    context.putImageData(windowed(grey, Number(levelInput.value) - w / 2, w, shown), 0, 0);
   }
 
   let windowFrame = 0;
@@ -332,8 +376,8 @@ export function createViewer({ host, tr, onReport }) {
   windowInput.addEventListener("input", scheduleWindow);
   levelInput.addEventListener("input", scheduleWindow);
   resetWindow.addEventListener("click", () => {
-    windowInput.value = windowInput.max;
-    levelInput.value = "128";
+    windowInput.value = String(depth.max);
+    levelInput.value = String(depth.level);
     scheduleWindow();
   });
 
@@ -444,7 +488,9 @@ export function createViewer({ host, tr, onReport }) {
     token++;
     bitmap?.close?.();
     bitmap = null;
+    grey = null;
     source = null;
+    shown = null;
     pointers.clear();
     // Back to the card of the file shown last (the one that opened it, unless the user
     // went to another).

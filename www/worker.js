@@ -6,10 +6,12 @@
 //                  is tried again), {type:"ready", card, init_ms, simd},
 //                  {type:"failed", message, code, params} (code "download_failed" when
 //                  the retries ran out), {type:"result", id, result},
+//                  {type:"view", id, view} (view: {width, height, bits, format,
+//                  samples: Uint16Array}, transferred; the full-size image for the viewer),
 //                  {type:"decoders"} (the module with every decoder was loaded),
 //                  {type:"error", id, message, code, params, fatal?} (code and params: the
 //                  core's, see client.js; fatal: the wasm trapped; this worker closes)
-//   main → worker: {type:"classify", id, name, bytes: ArrayBuffer}
+//   main → worker: {type:"classify" | "view", id, name, bytes: ArrayBuffer}
 import "./simd.js"; // sets self.PNEUMOSCAN_WASM: which build this browser runs
 import init, { WebClassifier } from "./pneumoscan.js";
 import { download } from "./download.js";
@@ -128,10 +130,13 @@ function fullClassifier() {
   return full;
 }
 
-/** Classifies with the first module, or with the second when the format needs it. */
-async function classify(classifier, bytes, name) {
+/**
+ * `work(classifier)` with the first module's classifier, or with the second's when the
+ * file's format needs a decoder only the second has.
+ */
+async function withDecoders(classifier, work) {
   try {
-    return classifier.classify(bytes, name);
+    return work(classifier);
   } catch (e) {
     if (e?.code !== "decoder_not_loaded") throw e;
     const format = e.params?.format ?? "";
@@ -144,7 +149,7 @@ async function classify(classifier, bytes, name) {
         params: { format, detail: messageOf(cause) },
       });
     }
-    return second.classify(bytes, name);
+    return work(second);
   }
 }
 
@@ -160,12 +165,18 @@ let trapped = false;
 // Installed synchronously, so requests that arrive before the model is ready wait on
 // `ready`; promise reactions run in order, so they are answered in the order sent.
 self.onmessage = async ({ data }) => {
-  if (data?.type !== "classify") return;
+  if (data?.type !== "classify" && data?.type !== "view") return;
   const { id, name, bytes } = data;
   try {
     const classifier = await ready;
     if (trapped) return; // the page sends this file again to the new worker
-    const result = await classify(classifier, new Uint8Array(bytes), String(name ?? ""));
+    const input = new Uint8Array(bytes);
+    if (data.type === "view") {
+      const view = await withDecoders(classifier, (c) => c.view(input));
+      postMessage({ type: "view", id, view }, [view.samples.buffer]);
+      return;
+    }
+    const result = await withDecoders(classifier, (c) => c.classify(input, String(name ?? "")));
     postMessage({ type: "result", id, result });
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError) {

@@ -25,15 +25,7 @@ const DECODE_BYTES_PER_SAMPLE: u64 = 12;
 
 pub use crate::sniff::is_jpeg2000;
 
-/// How much of the image to decode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Resolution {
-    /// Every resolution level: the image at its full size.
-    Full,
-    /// The smallest resolution level whose shorter side is still at least
-    /// [`REDUCED_MIN_SIDE`] (the full image when it is not larger than that).
-    ForModel,
-}
+pub use crate::limits::Resolution;
 
 /// Decodes a JPEG 2000 codestream or JP2 file, after checking its size against the
 /// decode limits. `format` names the container in error messages (`JPEG 2000`,

@@ -6,6 +6,7 @@
 use super::decode::{corrupt, unsupported_syntax};
 use super::render::Header;
 use crate::error::Error;
+use crate::limits::Resolution;
 
 // ---- codec guards ---------------------------------------------------------------------------
 
@@ -195,14 +196,17 @@ pub(super) fn jpeg12(
 }
 
 /// A JPEG 2000 or HTJ2K frame → its samples as an uncompressed frame of `header`'s
-/// layout. A frame far larger than the model's input is decoded at a reduced resolution
-/// level ([`crate::codecs::jpeg2000::Resolution::ForModel`]), and `header`'s size becomes
-/// the decoded one.
-pub(super) fn jpeg2000(frame: &[u8], header: &mut Header) -> Result<Vec<u8>, Error> {
-    use crate::codecs::jpeg2000::{self, Resolution};
+/// layout. With [`Resolution::ForModel`], a frame far larger than the model's input is
+/// decoded at a reduced resolution level, and `header`'s size becomes the decoded one.
+pub(super) fn jpeg2000(
+    frame: &[u8],
+    header: &mut Header,
+    resolution: Resolution,
+) -> Result<Vec<u8>, Error> {
+    use crate::codecs::jpeg2000;
     let (width, height, components) = jpeg2000::dimensions(frame, "DICOM")?;
     check_frame(header, (width, height, components), "JPEG 2000")?;
-    let mut samples = jpeg2000::decode(frame, Resolution::ForModel, "DICOM")?;
+    let mut samples = jpeg2000::decode(frame, resolution, "DICOM")?;
     let (Ok(columns), Ok(rows)) = (u16::try_from(samples.width), u16::try_from(samples.height))
     else {
         return Err(corrupt(

@@ -16,6 +16,7 @@ use super::reader::{
 };
 use super::render::{FrameData, Header, render};
 use crate::error::Error;
+use crate::limits::Resolution;
 
 /// A decoded DICOM image: the first frame, ready for preprocessing.
 #[derive(Debug)]
@@ -75,8 +76,14 @@ fn codec(uid: &str) -> Result<(Codec, String), Error> {
     }
 }
 
-/// Decodes the first frame of a DICOM file held in memory (see the module docs).
+/// Decodes the first frame of a DICOM file held in memory (see the module docs), a JPEG
+/// 2000 frame at the level the model needs ([`Resolution::ForModel`]).
 pub fn decode(bytes: &[u8]) -> Result<DicomImage, Error> {
+    decode_at(bytes, Resolution::ForModel)
+}
+
+/// [`decode`], with a JPEG 2000 frame decoded at `resolution`.
+pub fn decode_at(bytes: &[u8], resolution: Resolution) -> Result<DicomImage, Error> {
     let inflated;
     let meta = reader::read_meta(bytes)?;
     let bytes = if meta.syntax.as_deref() == Some(DEFLATED_EXPLICIT_VR_LE) {
@@ -139,7 +146,9 @@ pub fn decode(bytes: &[u8]) -> Result<DicomImage, Error> {
                     check_jpeg(&frame, &header, &file.syntax, &syntax_name)?;
                     FrameData::Encapsulated(frame)
                 }
-                Codec::Jpeg2000 => FrameData::Native(codecs::jpeg2000(&frame, &mut header)?),
+                Codec::Jpeg2000 => {
+                    FrameData::Native(codecs::jpeg2000(&frame, &mut header, resolution)?)
+                }
                 Codec::JpegLs => FrameData::Native(codecs::jpegls(&frame, &header)?),
                 Codec::Native => {
                     return Err(corrupt(

@@ -44,7 +44,7 @@ use serde::Serialize;
 
 pub use crate::sniff::is_dicom;
 #[cfg(feature = "codecs")]
-pub use decode::{DicomImage, decode};
+pub use decode::{DicomImage, decode, decode_at};
 
 /// What a DICOM file says about its image, for display: never anything that identifies
 /// the patient (no name, ID, birth date, dates, institution or UIDs).
