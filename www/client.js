@@ -85,20 +85,31 @@ function loadWasm(onProgress, onRetry) {
       pending.clear();
     };
 
-    // Posts one waiting file to the current worker. `bytes` is transferred away, so a
-    // restart reads them again from the caller's input.
-    const send = (id, bytes) => {
-      const { kind, name } = pending.get(id);
-      worker.postMessage({ type: kind, id, name, bytes }, [bytes]);
+    // Posts one waiting file to the current worker. A File or Blob goes as it is (a
+    // handle: the worker reads its bytes, off the page's thread); bytes are copied and
+    // transferred, so a restart copies them again from the caller's input.
+    const send = async (id) => {
+      const { kind, name, input } = pending.get(id);
+      if (input instanceof Blob) {
+        worker.postMessage({ type: kind, id, name, blob: input });
+        return;
+      }
+      const bytes = await asArrayBuffer(input);
+      if (pending.has(id)) worker.postMessage({ type: kind, id, name, bytes }, [bytes]);
     };
 
     // Sends `input` for `kind` ("classify" or "view"); resolves with the worker's answer.
-    const ask = async (kind, input, name) => {
-      const bytes = await asArrayBuffer(input);
+    const ask = (kind, input, name) => {
+      if (!(input instanceof Blob || input instanceof ArrayBuffer || ArrayBuffer.isView(input))) {
+        return Promise.reject(new TypeError("classify() takes a File, a Blob, an ArrayBuffer or a Uint8Array"));
+      }
       const id = nextId++;
       return new Promise((resolveOne, rejectOne) => {
         pending.set(id, { kind, resolve: resolveOne, reject: rejectOne, input, name });
-        send(id, bytes);
+        send(id).catch((e) => {
+          pending.delete(id);
+          rejectOne(e);
+        });
       });
     };
 
@@ -127,10 +138,7 @@ function loadWasm(onProgress, onRetry) {
       worker.terminate();
       api.restarts += 1;
       start();
-      for (const [id, { input }] of [...pending]) {
-        const bytes = await asArrayBuffer(input);
-        if (pending.has(id)) send(id, bytes);
-      }
+      for (const id of [...pending.keys()]) await send(id);
     };
 
     const onMessage = (from) => ({ data }) => {

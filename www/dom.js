@@ -1,4 +1,5 @@
 // Small DOM helpers shared by the reading-room modules (viewer, evaluation, report, …).
+import { numberFormat } from "./i18n.js";
 
 /** Creates an element: `attrs` are attributes (`text` sets the text content). */
 export function h(tag, attrs = {}, ...children) {
@@ -32,7 +33,7 @@ export const uniqueId = (prefix) => `${prefix}-${++nextId}`;
 
 /** A number written for `lang` with at most `digits` decimals (and a real minus sign). */
 export function formatNumber(lang, value, digits = 2, options = {}) {
-  return new Intl.NumberFormat(lang, { maximumFractionDigits: digits, ...options }).format(value).replace("-", "\u2212");
+  return numberFormat(lang, { maximumFractionDigits: digits, ...options }).format(value).replace("-", "\u2212");
 }
 
 /** Saves `blob` as `filename` through a temporary link inside `host`. */

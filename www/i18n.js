@@ -874,6 +874,21 @@ function fill(language, template, params = {}) {
   return missing ? null : text;
 }
 
+// Intl.NumberFormat objects by language and options: making one costs about as much as
+// laying out a result card, and every card and announcement formats several numbers.
+const numberFormats = new Map();
+
+/** `new Intl.NumberFormat(lang, options)`, made once per language and options. */
+export function numberFormat(lang, options) {
+  const key = `${lang} ${JSON.stringify(options)}`;
+  let format = numberFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(lang, options);
+    numberFormats.set(key, format);
+  }
+  return format;
+}
+
 /**
  * A number as `language` writes it; with `digits`, exactly that many decimals, rounded
  * half to even like Rust's `{:.N}`. English keeps the core's plain digits (no grouping),
@@ -881,7 +896,7 @@ function fill(language, template, params = {}) {
  */
 function formatNumber(language, value, digits) {
   const fixed = digits != null;
-  return new Intl.NumberFormat(language, {
+  return numberFormat(language, {
     minimumFractionDigits: fixed ? Number(digits) : 0,
     maximumFractionDigits: fixed ? Number(digits) : 20,
     roundingMode: "halfEven",

@@ -11,7 +11,8 @@
 //                  {type:"decoders"} (the module with every decoder was loaded),
 //                  {type:"error", id, message, code, params, fatal?} (code and params: the
 //                  core's, see client.js; fatal: the wasm trapped; this worker closes)
-//   main → worker: {type:"classify" | "view", id, name, bytes: ArrayBuffer}
+//   main → worker: {type:"classify" | "view", id, name, blob: Blob} (the worker reads
+//                  it) or {…, bytes: ArrayBuffer} (transferred)
 import "./simd.js"; // sets self.PNEUMOSCAN_WASM: which build this browser runs
 import init, { WebClassifier } from "./pneumoscan.js";
 import { download } from "./download.js";
@@ -166,8 +167,10 @@ let trapped = false;
 // `ready`; promise reactions run in order, so they are answered in the order sent.
 self.onmessage = async ({ data }) => {
   if (data?.type !== "classify" && data?.type !== "view") return;
-  const { id, name, bytes } = data;
+  const { id, name } = data;
   try {
+    // Read before waiting for the model: files dropped while it loads are read meanwhile.
+    const bytes = data.bytes ?? (await data.blob.arrayBuffer());
     const classifier = await ready;
     if (trapped) return; // the page sends this file again to the new worker
     const input = new Uint8Array(bytes);
