@@ -400,12 +400,25 @@ function poolProfile(run, wall) {
   }
   const jobs = [...byId.values()].filter((j) => j.sent != null && j.got != null);
   const workers = [...new Set(jobs.map((j) => j.w))];
-  const busy = workers.map((w) => jobs.filter((j) => j.w === w).reduce((a, j) => a + j.got - j.sent, 0));
+  // A worker has up to two files in flight (www/pool.js DEPTH): its busy time is the union
+  // of its files' post-to-answer intervals, not their sum.
+  const union = (list) => {
+    let total = 0;
+    let end = -Infinity;
+    for (const j of [...list].sort((a, b) => a.sent - b.sent)) {
+      const start = Math.max(j.sent, end);
+      if (j.got > start) total += j.got - start;
+      end = Math.max(end, j.got);
+    }
+    return total;
+  };
+  const busy = workers.map((w) => union(jobs.filter((j) => j.w === w)));
   const sum = (k) => jobs.reduce((a, j) => a + (j.timings?.[k] ?? 0), 0);
   return {
     workers: workers.length,
     files_per_worker: workers.map((w) => jobs.filter((j) => j.w === w).length),
-    // busy: from the post to the worker to its answer; wasm: the worker's own total_ms.
+    // busy: from a post to the worker to its answer, overlaps counted once; wasm: the
+    // worker's own total_ms.
     busy_ms: busy,
     utilisation: busy.map((b) => b / wall),
     wasm_ms: { decode: sum("decode_ms"), preprocess: sum("preprocess_ms"), inference: sum("inference_ms"), total: sum("total_ms") },
@@ -672,7 +685,14 @@ async function session() {
       batch: longTaskSummary(all.longtasks?.filter((t) => inRun(t) && !overlapsSample(t))),
       batch_overlapping_samples: longTaskSummary(all.longtasks?.filter((t) => inRun(t) && overlapsSample(t))),
       before_batch: longTaskSummary(all.longtasks?.filter((t) => t.start + t.duration < run.selectedAt)),
-      longest: [...(all.longtasks ?? [])].sort((a, b) => b.duration - a.duration).slice(0, 10).map((t) => ({ ...t, in_batch: inRun(t), overlaps_sample: overlapsSample(t) })),
+      // The task that delivers the picked folder (Chromium builds its FileList, then
+      // dispatches `change`) holds the selection's timestamp; its script is the LoAF's.
+      longest: [...(all.longtasks ?? [])].sort((a, b) => b.duration - a.duration).slice(0, 10).map((t) => {
+        const selection = t.start <= run.selectedAt && run.selectedAt <= t.start + t.duration;
+        const frames = (all.loafs ?? []).filter((f) => f.start < t.start + t.duration && f.start + f.duration > t.start);
+        const script = frames.reduce((a, f) => a + f.scripts.reduce((b, x) => b + x.duration, 0), 0);
+        return { ...t, in_batch: inRun(t), overlaps_sample: overlapsSample(t), selection, script_ms: script };
+      }),
     },
     loaf_scripts: loafScripts(all.loafs?.filter(inRun), 12),
     errors,

@@ -114,7 +114,9 @@ export const spanText = (lang, span) => formatNumber(lang, span, span < 10 ? 1 :
 export function evidenceSummary(tr, result) {
   if (!result?.heatmap?.logits || !Number.isFinite(result.threshold)) return null;
   const d = meanEvidence(result);
-  return tr.t(d >= 0 ? "heatmap.image.above" : "heatmap.image.below", {
+  // A borderline result is not called either way (src/classify.rs): the words say so.
+  const key = `${d >= 0 ? "heatmap.image.above" : "heatmap.image.below"}${result.borderline ? ".borderline" : ""}`;
+  return tr.t(key, {
     value: formatNumber(tr.lang, Math.abs(d), 2, { minimumFractionDigits: 2 }),
   });
 }

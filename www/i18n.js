@@ -188,6 +188,10 @@ const en = {
     "On average this map lies {value} logit units above the threshold's logit: orange outweighs blue, so the image is called PNEUMONIA.",
   "heatmap.image.below":
     "On average this map lies {value} logit units below the threshold's logit: blue outweighs orange, so the image is called NORMAL.",
+  "heatmap.image.above.borderline":
+    "On average this map lies {value} logit units above the threshold's logit: orange outweighs blue, so the image leans PNEUMONIA, too close to the threshold to be called (borderline).",
+  "heatmap.image.below.borderline":
+    "On average this map lies {value} logit units below the threshold's logit: blue outweighs orange, so the image leans NORMAL, too close to the threshold to be called (borderline).",
   "viewer.open": "Open {name} full size",
   "viewer.close": "Close",
   "viewer.previous": "‹ Previous",
@@ -448,6 +452,10 @@ const es = {
     "En promedio, este mapa está {value} unidades logit por encima del logit del umbral: el naranja pesa más que el azul, por eso la imagen se clasifica como NEUMONÍA.",
   "heatmap.image.below":
     "En promedio, este mapa está {value} unidades logit por debajo del logit del umbral: el azul pesa más que el naranja, por eso la imagen se clasifica como NORMAL.",
+  "heatmap.image.above.borderline":
+    "En promedio, este mapa está {value} unidades logit por encima del logit del umbral: el naranja pesa más que el azul, por eso la imagen tiende a NEUMONÍA, demasiado cerca del umbral para clasificarla (dudosa).",
+  "heatmap.image.below.borderline":
+    "En promedio, este mapa está {value} unidades logit por debajo del logit del umbral: el azul pesa más que el naranja, por eso la imagen tiende a NORMAL, demasiado cerca del umbral para clasificarla (dudosa).",
   "viewer.open": "Abrir {name} a tamaño completo",
   "viewer.close": "Cerrar",
   "viewer.previous": "‹ Anterior",
@@ -709,6 +717,10 @@ const fr = {
     "En moyenne, cette carte est à {value} unités logit au-dessus du logit du seuil\u00a0: l'orange l'emporte sur le bleu, d'où PNEUMONIE.",
   "heatmap.image.below":
     "En moyenne, cette carte est à {value} unités logit sous le logit du seuil\u00a0: le bleu l'emporte sur l'orange, d'où NORMAL.",
+  "heatmap.image.above.borderline":
+    "En moyenne, cette carte est à {value} unités logit au-dessus du logit du seuil\u00a0: l'orange l'emporte sur le bleu, l'image penche vers PNEUMONIE, trop près du seuil pour être classée (limite).",
+  "heatmap.image.below.borderline":
+    "En moyenne, cette carte est à {value} unités logit sous le logit du seuil\u00a0: le bleu l'emporte sur l'orange, l'image penche vers NORMAL, trop près du seuil pour être classée (limite).",
   "viewer.open": "Ouvrir {name} en taille réelle",
   "viewer.close": "Fermer",
   "viewer.previous": "‹ Précédent",

@@ -266,9 +266,33 @@ export function mountClassifier(root, options = {}) {
   loadModel();
 
   // ---- cards -------------------------------------------------------------------------
+  // A card's thumbnail gets its blob: URL only once the card comes near the screen:
+  // URL.createObjectURL is a synchronous call to the browser process (about 0.75 ms in
+  // Chromium here), which for a folder of thousands of files was most of the main
+  // thread's time while their cards were added (bench/RESULTS.md (g)).
+  const cardsNear = new Map(); // card element → item, until its thumbnail has its URL
+  const nearScreen = new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        const item = cardsNear.get(entry.target);
+        nearScreen.unobserve(entry.target);
+        cardsNear.delete(entry.target);
+        if (!item || item.cleared || item.url) continue;
+        item.url = URL.createObjectURL(item.file);
+        item.img.src = item.url;
+      }
+    },
+    { rootMargin: "1500px 0px" },
+  );
+  const forgetThumbnail = (item) => {
+    nearScreen.unobserve(item.card);
+    cardsNear.delete(item.card);
+    if (item.url) URL.revokeObjectURL(item.url);
+  };
+
   function createItem(file) {
-    const url = URL.createObjectURL(file);
-    const img = h("img", { decoding: "async", loading: "lazy" });
+    const img = h("img", { decoding: "async" });
     const heat = h("canvas", { class: "ps-heat", width: "14", height: "14", "aria-hidden": "true", hidden: true });
     const thumb = h("div", { class: "ps-thumb" }, img, heat);
     const title = h("h3", { class: "ps-name" });
@@ -283,7 +307,7 @@ export function mountClassifier(root, options = {}) {
     const item = {
       file,
       name: relativePath(file) || null, // with its folders; null: "unnamed file" in the page's language
-      url,
+      url: null, // the thumbnail's blob: URL, made once the card is near the screen
       card,
       img,
       thumb,
@@ -305,7 +329,8 @@ export function mountClassifier(root, options = {}) {
       item.noPreview = h("span", { class: "ps-nopreview", text: tr.t("ui.no_preview") });
       thumb.append(item.noPreview);
     });
-    img.src = url;
+    cardsNear.set(card, item);
+    nearScreen.observe(card);
     renderItem(item);
     return item;
   }
@@ -550,7 +575,7 @@ export function mountClassifier(root, options = {}) {
     const dropped = new Set(queue.splice(0));
     for (const item of dropped) {
       item.cleared = true;
-      URL.revokeObjectURL(item.url);
+      forgetThumbnail(item);
       item.card.remove();
     }
     const kept = items.filter((item) => !dropped.has(item));
@@ -563,7 +588,7 @@ export function mountClassifier(root, options = {}) {
   function clearAll() {
     for (const item of items) {
       item.cleared = true;
-      URL.revokeObjectURL(item.url);
+      forgetThumbnail(item);
     }
     items.length = 0;
     queue.length = 0;
