@@ -289,6 +289,11 @@ test("the viewer shows what only the core decodes: a TIFF, and a 12-bit JPEG 200
   await page.locator("input[type=file]").first().setInputFiles([tiff, dicom]);
   const results = await h.settledResults(page, 3);
   for (const result of results.slice(1)) assert.equal(result.status, "ok", result.text);
+  // Their cards' thumbnails are the core's decoding too (the browser's failed).
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll("[data-result]")].slice(1).every((card) => card.querySelector("img")?.naturalWidth > 0),
+  );
+  assert.equal(await page.locator(".ps-nopreview").count(), 0, "no card says it has no preview");
 
   const viewer = page.locator("dialog[data-viewer]");
   const stage = viewer.locator(".ps-viewer-stage");

@@ -19,3 +19,19 @@ export function bitmapOf(view) {
   const max = 2 ** view.bits - 1;
   return createImageBitmap(windowed(view, 0, max, new ImageData(view.width, view.height)));
 }
+
+/**
+ * A small PNG of the view, its longer side at most `side` px (twice a card's thumbnail,
+ * for sharp screens): a card's thumbnail where the browser cannot decode the file itself.
+ */
+export async function thumbnailBlob(view, side = 352) {
+  const scale = Math.min(1, side / Math.max(view.width, view.height));
+  const width = Math.max(1, Math.round(view.width * scale));
+  const height = Math.max(1, Math.round(view.height * scale));
+  const full = windowed(view, 0, 2 ** view.bits - 1, new ImageData(view.width, view.height));
+  const small = await createImageBitmap(full, { resizeWidth: width, resizeHeight: height, resizeQuality: "medium" });
+  const canvas = new OffscreenCanvas(width, height);
+  canvas.getContext("2d").drawImage(small, 0, 0);
+  small.close();
+  return canvas.convertToBlob({ type: "image/png" });
+}

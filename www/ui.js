@@ -11,6 +11,7 @@ import { droppedFiles, relativePath } from "./folders.js";
 import { mountReadingRoom } from "./reading-room.js";
 import { createModelStatus } from "./model-status.js";
 import { filePicker, h } from "./dom.js";
+import { thumbnailBlob } from "./grey.js";
 
 // A hint for the picker only (dropping takes any file; files are recognised by content,
 // src/sniff.rs): the formats the core reads, PNG, JPEG, JPEG 2000 (JP2 and the bare
@@ -321,13 +322,33 @@ export function mountClassifier(root, options = {}) {
       problem: null, // {code, params, message} of an error
       path: null,
     };
-    img.addEventListener("error", () => {
-      // The browser cannot show it (e.g. TIFF); the classifier may still read it.
+    const noPreview = () => {
       img.remove();
       heat.remove();
       thumb.classList.add("ps-thumb-none");
       item.noPreview = h("span", { class: "ps-nopreview", text: tr.t("ui.no_preview") });
       thumb.append(item.noPreview);
+    };
+    img.addEventListener("error", () => {
+      // The browser cannot show it (TIFF, DICOM, JPEG 2000, …): the core's decoding, as
+      // the viewer's, where the core runs in the page (once); else "No preview".
+      if (item.coreThumbnail || !classifier?.view) {
+        noPreview();
+        return;
+      }
+      item.coreThumbnail = true;
+      classifier
+        .view(item.file)
+        .then((view) => thumbnailBlob(view))
+        .then((blob) => {
+          if (item.cleared) return;
+          if (item.url) URL.revokeObjectURL(item.url);
+          item.url = URL.createObjectURL(blob);
+          img.src = item.url;
+        })
+        .catch(() => {
+          if (!item.cleared) noPreview();
+        });
     });
     cardsNear.set(card, item);
     nearScreen.observe(card);
