@@ -119,6 +119,7 @@ function loadWasm(onProgress, onRetry) {
       initMs: null,
       simd: null,
       restarts: 0,
+      decoders: false, // the worker has loaded the module with every decoder
       classify: (input, name) => ask("classify", input, name ?? input?.name ?? "upload"),
       /**
        * The file's image for the viewer, decoded by the core at full size: {width,
@@ -138,6 +139,7 @@ function loadWasm(onProgress, onRetry) {
       worker.terminate();
       api.restarts += 1;
       start();
+      api.decoders = false;
       for (const id of [...pending.keys()]) await send(id);
     };
 
@@ -168,6 +170,7 @@ function loadWasm(onProgress, onRetry) {
           // The worker loaded the module with every decoder: have the service worker keep
           // it for offline use (it may not see the worker's own requests).
           globalThis.navigator?.serviceWorker?.controller?.postMessage({ type: "CACHE_LATER" });
+          api.decoders = true;
           break;
         case "result":
         case "view":

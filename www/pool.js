@@ -113,10 +113,15 @@ export async function loadPool(startMember, size) {
       }),
     /**
      * The viewer's image of `input` (client.js view), ahead of the files waiting: from
-     * the member with the fewest files in flight, which answers after those.
+     * the member with the fewest files in flight (which answers after those) among those
+     * that have loaded the module with every decoder, if any has: the images that need
+     * the core are mostly DICOM, TIFF and JPEG 2000, and another member would download
+     * that module again for them.
      */
     view: (input) => {
-      const member = members.reduce((best, m) => (m.inFlight < best.inFlight ? m : best));
+      const loaded = members.filter((m) => m.api.decoders);
+      const candidates = loaded.length ? loaded : members;
+      const member = candidates.reduce((best, m) => (m.inFlight < best.inFlight ? m : best));
       return member.api.view(input);
     },
     terminate: () => {

@@ -329,14 +329,12 @@ export function mountClassifier(root, options = {}) {
       item.noPreview = h("span", { class: "ps-nopreview", text: tr.t("ui.no_preview") });
       thumb.append(item.noPreview);
     };
-    img.addEventListener("error", () => {
-      // The browser cannot show it (TIFF, DICOM, JPEG 2000, …): the core's decoding, as
-      // the viewer's, where the core runs in the page (once); else "No preview".
-      if (item.coreThumbnail || !classifier?.view) {
+    item.coreThumbnail = () => {
+      item.coreThumbnail = null; // once
+      if (!classifier?.view || item.status === "error") {
         noPreview();
         return;
       }
-      item.coreThumbnail = true;
       classifier
         .view(item.file)
         .then((view) => thumbnailBlob(view))
@@ -349,6 +347,15 @@ export function mountClassifier(root, options = {}) {
         .catch(() => {
           if (!item.cleared) noPreview();
         });
+    };
+    img.addEventListener("error", () => {
+      // The browser cannot show it (TIFF, DICOM, JPEG 2000, …): the core's decoding, as
+      // the viewer's, where the core runs in the page; else "No preview". Asked for once
+      // the file has its result, so that the worker that classified it (and loaded the
+      // decoders it needed) is there to draw it.
+      if (!item.coreThumbnail) noPreview();
+      else if (item.status === "pending") item.thumbnailAfterResult = true;
+      else item.coreThumbnail();
     });
     cardsNear.set(card, item);
     nearScreen.observe(card);
@@ -392,6 +399,7 @@ export function mountClassifier(root, options = {}) {
     }
     renderResult(item);
     room.resulted(item);
+    if (item.thumbnailAfterResult) item.coreThumbnail?.();
   }
 
   function renderResult(item) {
@@ -491,6 +499,7 @@ export function mountClassifier(root, options = {}) {
     if (item.problem.code) item.card.dataset.code = item.problem.code;
     renderError(item);
     room.resulted(item);
+    if (item.thumbnailAfterResult) item.coreThumbnail?.();
   }
 
   function renderError(item) {
