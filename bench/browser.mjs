@@ -8,9 +8,14 @@
 //   e  memory over 500 files in one page session
 //   f  a folder of the 47 originals picked on the app's page (its worker pool) against
 //      onnxruntime-web classifying the same folder one file after another, interleaved
-//   g  2,000 files picked as one folder in one app page session: memory, long tasks
+//   g  2,000 files picked as one folder in one app page session: memory, long tasks; once
+//      for each way of picking in --session-picks: "handle" (the folder button's
+//      showDirectoryPicker, handed a real handle of the folder copied into the
+//      origin-private file system, as Playwright cannot drive the dialog) and "input"
+//      (<input webkitdirectory> through setInputFiles, the picker of other browsers)
 // Usage: node browser.mjs [--parts abcdefg] [--runs 200] [--rounds 3] [--loads 7] [--files 500]
 //                         [--folder-rounds 5] [--pools 1] [--session-files 2000]
+//                         [--session-picks handle,input]
 // a–e write results/browser.json, f and g results/folder.json.
 import {
   copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync,
@@ -36,6 +41,7 @@ const FOLDER_ROUNDS = Number(args["folder-rounds"] ?? 5);
 // navigator.hardwareConcurrency before the page loads; "" for none.
 const POOLS = String(args.pools ?? "1").split(",").filter(Boolean).map(Number);
 const SESSION_FILES = Number(args["session-files"] ?? 2000);
+const SESSION_PICKS = String(args["session-picks"] ?? "handle,input").split(",").filter(Boolean);
 const log = (...m) => console.error("[browser]", ...m);
 
 async function modelAndFiles() {
@@ -582,9 +588,48 @@ function sessionFolder(total) {
   return { dir, root, counts };
 }
 
-async function session() {
+/** Every file under `dir`, as paths relative to it with "/" between folders. */
+function listFiles(dir, prefix = "") {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(dir, `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
+  );
+}
+
+/**
+ * Copies the session folder (served at /session/) into the page's origin-private file
+ * system and makes showDirectoryPicker() hand over its real handle, noting the time of
+ * the pick as a `change` event would.
+ */
+async function pickThroughHandle(page, rels) {
+  await page.evaluate(async (list) => {
+    const opfs = await navigator.storage.getDirectory();
+    await opfs.removeEntry("session", { recursive: true }).catch(() => {});
+    const root = await opfs.getDirectoryHandle("session", { create: true });
+    const dirs = new Map();
+    for (const rel of list) {
+      const parts = rel.split("/");
+      const key = parts.slice(0, -1).join("/");
+      let dir = dirs.get(key);
+      if (!dir) {
+        dir = root;
+        for (const part of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(part, { create: true });
+        dirs.set(key, dir);
+      }
+      const bytes = await (await fetch(`/session/${rel}`)).arrayBuffer();
+      const writable = await (await dir.getFileHandle(parts.at(-1), { create: true })).createWritable();
+      await writable.write(bytes);
+      await writable.close();
+    }
+    window.showDirectoryPicker = async () => {
+      window.__bench.selectedAt = performance.now();
+      return root;
+    };
+  }, rels);
+}
+
+async function session(pick) {
   const { dir, root, counts } = sessionFolder(SESSION_FILES);
-  const server = await startStatic({ isolated: true });
+  const server = await startStatic({ isolated: true, extraMounts: { "/session/": root } });
   const browser = await launch(["--enable-blink-features=ForceEagerMeasureMemory"]);
   const browserCdp = await browser.newBrowserCDPSession();
   const context = await browser.newContext({ serviceWorkers: "block" });
@@ -592,7 +637,12 @@ async function session() {
   const cdp = await context.newCDPSession(page);
   await cdp.send("Performance.enable");
   const isolated = await page.evaluate(() => self.crossOriginIsolated && typeof performance.measureUserAgentSpecificMemory === "function");
-  log(`g: ${SESSION_FILES} files (${counts.originals} originals, ${counts.train} train images) as one folder; ${info.workers} workers; cross-origin isolated: ${isolated}`);
+  log(`g (${pick}): ${SESSION_FILES} files (${counts.originals} originals, ${counts.train} train images) as one folder; ${info.workers} workers; cross-origin isolated: ${isolated}`);
+  if (pick === "handle") {
+    const copied = Date.now();
+    await pickThroughHandle(page, listFiles(root));
+    log(`g (handle): the folder copied into the origin-private file system in ${((Date.now() - copied) / 1000).toFixed(1)} s`);
+  }
 
   const sample = async (files, { gc = true } = {}) => {
     const t0 = await page.evaluate(() => performance.now());
@@ -637,7 +687,8 @@ async function session() {
   const threads0 = await chromiumThreads(browserCdp);
   await page.evaluate(armApp, SESSION_FILES);
   const selected = Date.now();
-  await page.setInputFiles("input[type=file][webkitdirectory]", root);
+  if (pick === "handle") await page.click(".ps-folder-picker");
+  else await page.setInputFiles("input[type=file][webkitdirectory]", root);
   // Marks are sampled as the batch passes them (the workers keep classifying meanwhile).
   const runDone = page.evaluate(() => window.__appRun);
   let finished = false;
@@ -669,6 +720,7 @@ async function session() {
   const statuses = Object.values(run.cards).reduce((a, c) => ({ ...a, [c.status]: (a[c.status] ?? 0) + 1 }), {});
   const evaluation = await page.evaluate(() => ({ ...document.querySelector("[data-evaluation]")?.dataset }));
   const out = {
+    pick,
     files: run.n,
     counts,
     info,
@@ -737,7 +789,13 @@ if (/[fg]/.test(parts)) {
     load_start: loadavg(),
   };
   if (parts.includes("f")) folder.folder = await folderVsOrt();
-  if (parts.includes("g")) folder.session = await session();
+  // The first pick's run is `session` (the report's main table), the others `sessions`.
+  if (parts.includes("g")) {
+    const runs = [];
+    for (const pick of SESSION_PICKS) runs.push(await session(pick));
+    [folder.session] = runs;
+    folder.sessions = runs;
+  }
   folder.load_end = loadavg();
   writeJson("folder.json", folder);
   log("wrote results/folder.json");

@@ -76,13 +76,14 @@ const TYPES = {
  * dist), /data/ (the originals), /manifest.json. `isolated` adds COOP/COEP, which
  * performance.measureUserAgentSpecificMemory needs.
  */
-export async function startStatic({ isolated = false } = {}) {
+export async function startStatic({ isolated = false, extraMounts = {} } = {}) {
   const mounts = {
     "/bench/": join(BENCH, "web"),
     "/dist/": DIST,
     "/ort/": ORT_DIST,
     "/data/": ORIGINALS,
     "/model/": join(ROOT, "model"),
+    ...extraMounts,
   };
   // Read on first request: parts that load only the app page (f, g) need none of it.
   let manifest = null;

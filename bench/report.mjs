@@ -237,11 +237,16 @@ function folderSection(fold, { standalone }) {
     row("load average before the run", (rs) => rs.map((r) => r.load_before.split(" ")[0]).join(", "));
     q("");
   }
-  const g = fold.session;
-  if (g) {
+  // One run per way of picking the folder (browser.mjs --session-picks); older results
+  // have the one run, picked through the input.
+  for (const g of fold.sessions ?? (fold.session ? [fold.session] : [])) {
     const mb1 = (b) => (b == null || Number.isNaN(b) ? "–" : (b / 1e6).toFixed(1));
-    q(`### (g) ${g.files.toLocaleString("en")} files in one page session`, "");
-    q(`The app's page, cross-origin isolated (COOP/COEP from the bench's server, so that \`performance.measureUserAgentSpecificMemory\` works: ${g.isolated ? "it did" : "**it did not**"}), pool of ${g.info.workers} workers; one folder of ${g.files.toLocaleString("en")} files picked at once with \`setInputFiles\`: NORMAL/ and PNEUMONIA/ holding every tenth one a full-resolution original (${g.counts.originals}, the 47 cycled) and otherwise Kermany train images (${g.counts.train}, 224×224, none twice), so the evaluation view runs too. Memory is read as the batch passes each mark, while the workers go on: the resident memory (RSS and PSS from \`/proc\`) of the tab's renderer process, which holds the page, both workers and their wasm memories (everything), and of all Chromium processes (browser, GPU, utility too); the page's JS heap after a forced GC (CDP \`Performance.getMetrics\`); \`measureUserAgentSpecificMemory\` (JS heaps of page and workers; Chromium leaves the wasm memory out). Long tasks: \`PerformanceObserver({type: "longtask", buffered: true})\` on the page from before its scripts ran.`, "");
+    const handle = g.pick === "handle";
+    const how = handle
+      ? "through the folder button's `showDirectoryPicker()` (Chromium's folder dialog cannot be driven by Playwright, so the page's `showDirectoryPicker` is replaced by one that hands over a real `FileSystemDirectoryHandle` of the same folder, copied beforehand into the origin-private file system; the app walks it, `www/folders.js`)"
+      : "with `setInputFiles` on the folder input (`<input webkitdirectory>`, the picker where the browser has no `showDirectoryPicker`)";
+    q(`### (g) ${g.files.toLocaleString("en")} files in one page session, picked ${handle ? "as a directory handle" : "through `<input webkitdirectory>`"}`, "");
+    q(`The app's page, cross-origin isolated (COOP/COEP from the bench's server, so that \`performance.measureUserAgentSpecificMemory\` works: ${g.isolated ? "it did" : "**it did not**"}), pool of ${g.info.workers} workers; one folder of ${g.files.toLocaleString("en")} files picked at once ${how}: NORMAL/ and PNEUMONIA/ holding every tenth one a full-resolution original (${g.counts.originals}, the 47 cycled) and otherwise Kermany train images (${g.counts.train}, 224×224, none twice), so the evaluation view runs too. Memory is read as the batch passes each mark, while the workers go on: the resident memory (RSS and PSS from \`/proc\`) of the tab's renderer process, which holds the page, both workers and their wasm memories (everything), and of all Chromium processes (browser, GPU, utility too); the page's JS heap after a forced GC (CDP \`Performance.getMetrics\`); \`measureUserAgentSpecificMemory\` (JS heaps of page and workers; Chromium leaves the wasm memory out). Long tasks: \`PerformanceObserver({type: "longtask", buffered: true})\` on the page from before its scripts ran.`, "");
     q("| files done | tab renderer RSS MB | tab renderer PSS MB | all Chromium RSS MB | page JS heap MB | UA-specific memory MB (all) | of which workers MB | DOM nodes | load (1 min) |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for (const s of g.samples) {
       const workers = s.ua ? Object.entries(s.ua.byScope).filter(([k]) => /Worker/.test(k)).reduce((a, [, v]) => a + v, 0) : null;
@@ -259,7 +264,7 @@ function folderSection(fold, { standalone }) {
     if (lt.longest.length) {
       const own = lt.longest.filter((t) => t.in_batch && !t.overlaps_sample && !t.selection && t.duration > 200);
       const picked = lt.longest.find((t) => t.selection);
-      if (picked) {
+      if (picked && !handle) {
         q(`The task that delivered the picked folder (Chromium building the ${g.files}-entry FileList of \`<input webkitdirectory>\`, then dispatching \`change\`): ${s0(picked.duration)} ms, of which script ${s0(picked.script_ms ?? 0)} ms (ours, the change handler). Tasks over 200 ms other than that one, during the batch: ${own.length}${own.length ? ` (${own.map((t) => `${s0(t.duration)} ms at ${(t.start / 1000).toFixed(1)} s, script ${s0(t.script_ms ?? 0)} ms`).join("; ")})` : ""}.`, "");
       }
       q(`Longest tasks: ${lt.longest.slice(0, 6).map((t) => `${s0(t.duration)} ms at ${(t.start / 1000).toFixed(1)} s${t.in_batch ? "" : " (outside the batch)"}${t.overlaps_sample ? " (during a sample)" : ""}${t.selection ? " (the folder's delivery)" : ""}${t.script_ms != null ? `, script ${s0(t.script_ms)} ms` : ""}`).join("; ")}. Where the long animation frames' script time went in the batch (ms, summed): ${g.loaf_scripts.slice(0, 6).map((x) => `${x.what} ${s0(x.ms)}`).join("; ") || "–"}.`, "");

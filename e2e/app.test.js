@@ -62,6 +62,19 @@ test("a dropped full-resolution X-ray gets the CLI's probability, and nothing le
   timings.first_file_ms = Date.now() - dropped;
   assertMatchesCli(results, [xray]);
   assert.equal(results[0].path, "wasm");
+  // The card shows the worker's thumbnail (src/thumbnail.rs: the model's input at the
+  // file's proportions, 224 px on its longer side), not the browser's decoding of the
+  // full-resolution file.
+  const card = page.locator("[data-result] img");
+  await page.waitForFunction(() => document.querySelector("[data-result] img")?.naturalWidth > 0);
+  const [shown, file] = await card.evaluate(async (img) => {
+    const whole = await createImageBitmap(await (await fetch(img.src)).blob());
+    return [[img.naturalWidth, img.naturalHeight], [whole.width, whole.height]];
+  });
+  assert.equal(Math.max(...shown), 224, `thumbnail ${shown}`);
+  const [width, height] = h.jpegSize(xray);
+  assert.ok(Math.abs(shown[0] / shown[1] - width / height) < 0.02, `thumbnail ${shown} for a file of ${width}x${height}`);
+  assert.deepEqual(file, shown);
   assert.match(await page.locator("body").innerText(), /not for clinical use/i);
   assert.match(await page.locator("[data-privacy]").innerText(), /never leave/i);
   assert.deepEqual(leaks(log, [nginx.origin]), []);

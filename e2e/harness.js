@@ -43,6 +43,20 @@ export function originals() {
   return dirs.flatMap((d) => readdirSync(d).sort().map((f) => join(d, f)));
 }
 
+/** A JPEG file's [width, height], from its frame header (SOF0 to SOF15 but DHT, JPG, DAC). */
+export function jpegSize(path) {
+  const b = readFileSync(path);
+  for (let i = 2; i + 9 < b.length; ) {
+    if (b[i] !== 0xff) throw new Error(`${path}: not a JPEG marker at ${i}`);
+    const marker = b[i + 1];
+    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) {
+      return [b.readUInt16BE(i + 7), b.readUInt16BE(i + 5)];
+    }
+    i += 2 + b.readUInt16BE(i + 2);
+  }
+  throw new Error(`${path}: no JPEG frame header`);
+}
+
 /** The native CLI's results for `files`, keyed by base name (the shared reference). */
 export function cliResults(files) {
   const out = execFileSync(BIN, ["classify", "--json", ...files], { encoding: "utf8" });

@@ -372,9 +372,7 @@ test("a picked folder: paths shown, the pool's numbers are the CLI's, the evalua
   await page.locator("input[type=file][webkitdirectory]").setInputFiles(join(evalDir, "set"));
   const results = await h.settledResults(page, 10);
   // Sorted by path within the folder, hidden files skipped; each name carries its folders.
-  const expected = ["NORMAL", "PNEUMONIA"].flatMap((label) =>
-    readdirSorted(join(evalDir, "set", label)).map((name) => `set/${label}/${name}`),
-  );
+  const expected = setPaths();
   assert.deepEqual(results.map((r) => r.filename), expected);
   for (const r of results) {
     const cli = reference[basename(r.filename)];
@@ -385,16 +383,7 @@ test("a picked folder: paths shown, the pool's numbers are the CLI's, the evalua
   }
   assert.match(await page.locator("[data-result]").first().innerText(), /set\/NORMAL\//);
 
-  const evaluation = page.locator("[data-evaluation]");
-  await page.waitForFunction(() => document.querySelector("[data-evaluation]")?.dataset.complete === "true");
-  const browserEval = await evaluation.evaluate((el) => ({ ...el.dataset }));
-  const cliEval = JSON.parse(execFileSync(h.BIN, ["eval", "--json", join(evalDir, "set")], { encoding: "utf8" }));
-  for (const key of ["n", "tp", "fp", "tn", "fn", "refused", "errors"]) {
-    assert.equal(Number(browserEval[key]), cliEval[key], key);
-  }
-  for (const key of ["accuracy", "sensitivity", "specificity", "precision", "f1", "auc"]) {
-    assert.ok(Math.abs(Number(browserEval[key]) - cliEval[key]) <= TOLERANCE, `${key}: ${browserEval[key]} vs ${cliEval[key]}`);
-  }
+  const evaluation = await assertEvaluationIsCli(page);
   assert.equal(await evaluation.locator("svg[data-roc] circle").count(), 1, "the operating point");
   assert.equal(await evaluation.locator("[data-reliability]").count(), 1);
   await evaluation.screenshot({ path: join(SHOTS, "rr-evaluation.png") });
@@ -405,6 +394,67 @@ test("a picked folder: paths shown, the pool's numbers are the CLI's, the evalua
   await page.getByRole("button", { name: "Export CSV" }).click();
   const csv = readFileSync(await (await download).path(), "utf8").trim().split(/\r\n/).slice(1);
   assert.deepEqual(csv.map((line) => line.split(",")[0]), expected);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+/**
+ * Waits for the page's evaluation of the picked set, asserts it equals `pneumoscan eval`'s
+ * on the same folder, and returns its element.
+ */
+async function assertEvaluationIsCli(page) {
+  const evaluation = page.locator("[data-evaluation]");
+  await page.waitForFunction(() => document.querySelector("[data-evaluation]")?.dataset.complete === "true");
+  const browserEval = await evaluation.evaluate((el) => ({ ...el.dataset }));
+  const cliEval = JSON.parse(execFileSync(h.BIN, ["eval", "--json", join(evalDir, "set")], { encoding: "utf8" }));
+  for (const key of ["n", "tp", "fp", "tn", "fn", "refused", "errors"]) {
+    assert.equal(Number(browserEval[key]), cliEval[key], key);
+  }
+  for (const key of ["accuracy", "sensitivity", "specificity", "precision", "f1", "auc"]) {
+    assert.ok(Math.abs(Number(browserEval[key]) - cliEval[key]) <= TOLERANCE, `${key}: ${browserEval[key]} vs ${cliEval[key]}`);
+  }
+  return evaluation;
+}
+
+/** The set's files as `pneumoscan eval` orders them, named as a picked folder names them. */
+const setPaths = () =>
+  ["NORMAL", "PNEUMONIA"].flatMap((label) => readdirSorted(join(evalDir, "set", label)).map((name) => `set/${label}/${name}`));
+
+test("a folder picked through showDirectoryPicker is walked as a handle: the same paths, numbers and evaluation, no FileList", async () => {
+  const { context, page, log } = await openApp();
+  // Playwright cannot drive the browser's folder dialog; the handle it would give is a
+  // real one: the set, hidden file and all, copied into the origin-private file system.
+  const payload = [".DS_Store", ...setPaths().map((p) => p.slice("set/".length))].map((rel) => [
+    rel,
+    readFileSync(join(evalDir, "set", rel)).toString("base64"),
+  ]);
+  await page.evaluate(async (entries) => {
+    const opfs = await navigator.storage.getDirectory();
+    const root = await opfs.getDirectoryHandle("set", { create: true });
+    for (const [rel, base64] of entries) {
+      const parts = rel.split("/");
+      let dir = root;
+      for (const part of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(part, { create: true });
+      const writable = await (await dir.getFileHandle(parts.at(-1), { create: true })).createWritable();
+      await writable.write(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+      await writable.close();
+    }
+    window.showDirectoryPicker = async () => root;
+  }, payload);
+  const choosers = [];
+  page.on("filechooser", (chooser) => choosers.push(chooser));
+  // Keyboard, as a user without a mouse: Tab to the folder input, Space.
+  await page.locator("input[type=file][webkitdirectory]").focus();
+  await page.keyboard.press("Space");
+  const results = await h.settledResults(page, 10);
+  assert.equal(choosers.length, 0, "the input's own dialog stayed closed");
+  assert.deepEqual(results.map((r) => r.filename), setPaths());
+  for (const r of results) {
+    const cli = reference[basename(r.filename)];
+    assert.equal(r.prediction, cli.prediction, r.filename);
+    assert.ok(Math.abs(Number(r.probability) - cli.probability) <= TOLERANCE, `${r.filename}: ${r.probability} vs ${cli.probability}`);
+  }
+  await assertEvaluationIsCli(page);
   assert.deepEqual(log.errors, []);
   await context.close();
 });

@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::gate::{self, GateScores, Refusal};
 use crate::heatmap::Heatmap;
 use crate::model::Model;
+use crate::thumbnail::{self, Thumbnail};
 use crate::{input, preprocess};
 
 /// A model card and its loaded model: build once, classify many files.
@@ -132,6 +133,19 @@ impl Classifier {
 
     /// Classifies one image file held in memory.
     pub fn classify(&self, bytes: &[u8]) -> Result<Prediction, Error> {
+        self.classify_with_thumbnail(bytes, 0)
+            .map(|(prediction, _)| prediction)
+    }
+
+    /// [`Classifier::classify`], and the file's thumbnail made from the model's input
+    /// ([`crate::thumbnail`]), its longer side `longest` pixels at most; no thumbnail when
+    /// `longest` is 0. The browser's result cards show it instead of decoding the file
+    /// again.
+    pub fn classify_with_thumbnail(
+        &self,
+        bytes: &[u8],
+        longest: u32,
+    ) -> Result<(Prediction, Option<Thumbnail>), Error> {
         let start = Instant::now();
         let mut decoded = input::decode(bytes)?;
         let decoded_at = Instant::now();
@@ -148,10 +162,15 @@ impl Classifier {
         }
         warnings.append(&mut decoded.warnings);
         let dicom = decoded.dicom.take();
+        let decoded_size = decoded.size;
         let grey = preprocess::to_grey(&decoded.image, params.grey_weights);
         drop(decoded);
         let input = preprocess::to_model_input(&grey.image, params);
         drop(grey.image);
+        let thumbnail = match longest {
+            0 => None,
+            _ => thumbnail::thumbnail(&input.values, params, decoded_size, longest),
+        };
         let preprocessed_at = Instant::now();
 
         let output = self.model.run(input.values)?;
@@ -171,7 +190,7 @@ impl Classifier {
             Label::Normal
         };
         let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1000.0;
-        Ok(Prediction {
+        let prediction = Prediction {
             label,
             probability,
             threshold,
@@ -196,7 +215,8 @@ impl Classifier {
                 inference_ms: ms(preprocessed_at, inferred_at),
                 total_ms: ms(start, Instant::now()),
             },
-        })
+        };
+        Ok((prediction, thumbnail))
     }
 }
 

@@ -30,6 +30,7 @@ pub mod metrics;
 pub mod model;
 pub mod preprocess;
 pub mod sniff;
+pub mod thumbnail;
 pub mod view;
 
 #[cfg(feature = "native")]

@@ -77,54 +77,96 @@ impl WebClassifier {
     pub fn view(&self, bytes: &[u8]) -> Result<JsValue, JsValue> {
         let weights = self.inner.card().preprocess.grey_weights;
         let view = crate::view::view(bytes, weights).map_err(js_error)?;
-        let object = js_sys::Object::new();
-        let set = |name: &str, value: &JsValue| {
-            // Setting a property on a fresh plain object cannot fail.
-            let _ = js_sys::Reflect::set(&object, &JsValue::from_str(name), value);
-        };
-        set("width", &view.width.into());
-        set("height", &view.height.into());
-        set("bits", &view.bits.into());
-        set("format", &view.format.into());
+        let object: JsValue = js_sys::Object::new().into();
+        set(&object, "width", &view.width.into());
+        set(&object, "height", &view.height.into());
+        set(&object, "bits", &view.bits.into());
+        set(&object, "format", &view.format.into());
         set(
+            &object,
             "samples",
             &js_sys::Uint16Array::from(&view.samples[..]).into(),
         );
-        Ok(object.into())
+        Ok(object)
     }
 
     /// Classifies one file's bytes; throws an `Error` with the CLI's message, its `code`
     /// and `params` when the file cannot be decoded or is not an image.
     pub fn classify(&self, bytes: &[u8], filename: &str) -> Result<JsValue, JsValue> {
         let prediction = self.inner.classify(bytes).map_err(js_error)?;
-        let refused = prediction.refusal.as_ref();
-        to_js(&WebResult {
-            filename,
-            status: if refused.is_some() { "refused" } else { "ok" },
-            prediction: match refused {
-                None => Some(prediction.label.as_str()),
-                Some(_) => None,
-            },
-            message: refused.map(ToString::to_string),
-            code: refused.map(crate::Refusal::code),
-            params: refused.map(crate::Refusal::params),
-            details: &prediction,
-        })
+        result(&prediction, filename)
     }
+
+    /// [`WebClassifier::classify`], with the card's thumbnail ([`crate::thumbnail`]) set on
+    /// the result as `thumbnail: {width, height, rgba}` (`rgba` a `Uint8ClampedArray`, as
+    /// `new ImageData(rgba, width)` takes it), its longer side `longest` pixels at most;
+    /// `thumbnail` is `null` when none could be made.
+    pub fn classify_with_thumbnail(
+        &self,
+        bytes: &[u8],
+        filename: &str,
+        longest: u32,
+    ) -> Result<JsValue, JsValue> {
+        let (prediction, thumbnail) = self
+            .inner
+            .classify_with_thumbnail(bytes, longest)
+            .map_err(js_error)?;
+        let object = result(&prediction, filename)?;
+        let value = match thumbnail {
+            None => JsValue::NULL,
+            Some(thumbnail) => {
+                let rgba: Vec<u8> = thumbnail
+                    .pixels
+                    .iter()
+                    .flat_map(|&v| [v, v, v, 255])
+                    .collect();
+                let js = js_sys::Object::new();
+                set(&js, "width", &thumbnail.width.into());
+                set(&js, "height", &thumbnail.height.into());
+                set(
+                    &js,
+                    "rgba",
+                    &js_sys::Uint8ClampedArray::from(&rgba[..]).into(),
+                );
+                js.into()
+            }
+        };
+        set(&object, "thumbnail", &value);
+        Ok(object)
+    }
+}
+
+/// One file's result as the plain object JavaScript sees ([`WebResult`]).
+fn result(prediction: &Prediction, filename: &str) -> Result<JsValue, JsValue> {
+    let refused = prediction.refusal.as_ref();
+    to_js(&WebResult {
+        filename,
+        status: if refused.is_some() { "refused" } else { "ok" },
+        prediction: match refused {
+            None => Some(prediction.label.as_str()),
+            Some(_) => None,
+        },
+        message: refused.map(ToString::to_string),
+        code: refused.map(crate::Refusal::code),
+        params: refused.map(crate::Refusal::params),
+        details: prediction,
+    })
+}
+
+/// Sets a property on an object this module just made (a plain object or an `Error`,
+/// neither frozen nor with setters, so it cannot fail).
+fn set(object: &JsValue, name: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(object, &JsValue::from_str(name), value);
 }
 
 /// The JavaScript `Error` for `error`: its message, with `code` and `params` set on it.
 fn js_error(error: Error) -> JsValue {
-    let js = js_sys::Error::new(&error.to_string());
-    let set = |name: &str, value: &JsValue| {
-        // Setting a property on a fresh, unfrozen Error object cannot fail.
-        let _ = js_sys::Reflect::set(&js, &JsValue::from_str(name), value);
-    };
-    set("code", &JsValue::from_str(error.code()));
+    let js: JsValue = js_sys::Error::new(&error.to_string()).into();
+    set(&js, "code", &JsValue::from_str(error.code()));
     if let Ok(params) = to_js(&error.params()) {
-        set("params", &params);
+        set(&js, "params", &params);
     }
-    js.into()
+    js
 }
 
 /// Plain objects (not `Map`s) with full-precision numbers, as `JSON.parse` would give.

@@ -8,6 +8,11 @@
 // the device (path "wasm"). Where WebAssembly or the worker cannot start, it falls back to
 // POSTing each file to the site's server (path "server"); callers should say so to users.
 //
+// A result on the "wasm" path also carries `thumbnail`: a small JPEG Blob of the image the
+// model saw, at the file's proportions (at most 224 px a side), for showing beside the
+// result without decoding the file again; null where none could be made, absent on the
+// "server" path.
+//
 // Refused results carry `code` and `params` beside the English `message`; a file that
 // cannot be classified rejects with an Error whose `code` and `params` are set (the
 // core's codes, the server's, or one of CLIENT_CODES), on both paths alike.

@@ -1,5 +1,6 @@
 // Folders: files dropped as folders (DataTransferItem.webkitGetAsEntry, walked
-// recursively) or picked with <input webkitdirectory>, with their path inside the folder.
+// recursively) or picked (showDirectoryPicker where the browser has it, else
+// <input webkitdirectory>), with their path inside the folder.
 // Within a folder, hidden files (a name starting with ".") are skipped and the rest are
 // sorted by path, as `pneumoscan eval` does; loose files keep the order they came in.
 import { filePicker, h } from "./dom.js";
@@ -66,6 +67,41 @@ export async function droppedFiles(dataTransfer) {
 }
 
 /**
+ * Every file under a picked directory handle (File System Access API), its path starting
+ * with the folder's own name as `webkitRelativePath` does. Each folder's files are asked
+ * for at once: every getFile() is a round trip to the browser process, answered in its
+ * own task, so a folder of thousands never holds the page for long.
+ */
+async function walkHandle(dir, prefix, into) {
+  const children = [];
+  for await (const handle of dir.values()) if (!handle.name.startsWith(".")) children.push(handle);
+  await Promise.all(
+    children.map(async (handle) => {
+      const path = `${prefix}/${handle.name}`;
+      if (handle.kind === "directory") return walkHandle(handle, path, into);
+      const file = await handle.getFile();
+      paths.set(file, path);
+      into.push(file);
+    }),
+  );
+}
+
+/** The visible files of a picked directory handle, sorted by path. */
+export async function handleFiles(dir) {
+  const files = [];
+  await walkHandle(dir, dir.name, files);
+  return folderFiles(files);
+}
+
+// `showDirectoryPicker()` hands the folder over as a handle that the page walks a file
+// at a time. <input webkitdirectory> instead has the browser build the whole FileList
+// before `change`: for 2,000 files one 478 ms task on the page's main thread in Chromium
+// (bench/RESULTS.md (g)). Only in a top-level secure page (a cross-origin frame may not
+// show it); elsewhere, and in browsers without it, the input's own picker.
+const handlePicker = () =>
+  typeof window.showDirectoryPicker === "function" && window.isSecureContext && window.top === window.self;
+
+/**
  * "Choose a folder:" and an <input webkitdirectory>, beside the file picker; calls
  * `onFiles(files)` with the folder's files. `relabel(tr)` when the language changes.
  */
@@ -78,6 +114,25 @@ export function createFolderPicker(tr, onFiles) {
     "data-folder-input": true,
   });
   const { element, text, browse } = filePicker(input, "ps-picker ps-folder-picker");
+  let handles = handlePicker();
+  input.addEventListener("click", (event) => {
+    if (!handles) return;
+    event.preventDefault(); // the handle's picker instead of the input's
+    window.showDirectoryPicker({ id: "pneumoscan-folder", mode: "read" }).then(
+      (dir) => handleFiles(dir).then(onFiles),
+      (e) => {
+        if (e?.name === "AbortError") return; // the user closed the picker
+        // Not allowed here after all: the input's picker from now on, and at once while
+        // the click still counts as the user's.
+        handles = false;
+        try {
+          input.showPicker();
+        } catch {
+          // no user activation left: the next click opens the input's picker
+        }
+      },
+    );
+  });
   input.addEventListener("change", () => {
     const files = folderFiles(input.files);
     input.value = ""; // so that choosing the same folder again fires `change`

@@ -267,11 +267,19 @@ export function mountClassifier(root, options = {}) {
   loadModel();
 
   // ---- cards -------------------------------------------------------------------------
-  // A card's thumbnail gets its blob: URL only once the card comes near the screen:
-  // URL.createObjectURL is a synchronous call to the browser process (about 0.75 ms in
-  // Chromium here), which for a folder of thousands of files was most of the main
-  // thread's time while their cards were added (bench/RESULTS.md (g)).
-  const cardsNear = new Map(); // card element → item, until its thumbnail has its URL
+  // A card's thumbnail is the small JPEG the worker made from the model's input (the
+  // result's `thumbnail`, src/thumbnail.rs), so the browser does not decode every
+  // full-resolution file a second time (bench/RESULTS.md (f)); a card without one (an
+  // error, the server's path) shows the file itself. Either gets its blob: URL only once
+  // the card comes near the screen: URL.createObjectURL is a synchronous call to the
+  // browser process (about 0.75 ms in Chromium here), which for a folder of thousands of
+  // files was most of the main thread's time while their cards were added (RESULTS.md (g)).
+  const cardsNear = new Map(); // card element → item, until it has come near the screen
+  const showThumbnail = (item) => {
+    if (!item.near || item.cleared || item.url || item.status === "pending") return;
+    item.url = URL.createObjectURL(item.result?.thumbnail ?? item.file);
+    item.img.src = item.url;
+  };
   const nearScreen = new IntersectionObserver(
     (entries) => {
       for (const entry of entries) {
@@ -279,9 +287,9 @@ export function mountClassifier(root, options = {}) {
         const item = cardsNear.get(entry.target);
         nearScreen.unobserve(entry.target);
         cardsNear.delete(entry.target);
-        if (!item || item.cleared || item.url) continue;
-        item.url = URL.createObjectURL(item.file);
-        item.img.src = item.url;
+        if (!item) continue;
+        item.near = true;
+        showThumbnail(item);
       }
     },
     { rootMargin: "1500px 0px" },
@@ -309,6 +317,7 @@ export function mountClassifier(root, options = {}) {
       file,
       name: relativePath(file) || null, // with its folders; null: "unnamed file" in the page's language
       url: null, // the thumbnail's blob: URL, made once the card is near the screen
+      near: false, // it has come near the screen
       card,
       img,
       thumb,
@@ -349,13 +358,13 @@ export function mountClassifier(root, options = {}) {
         });
     };
     img.addEventListener("error", () => {
-      // The browser cannot show it (TIFF, DICOM, JPEG 2000, …): the core's decoding, as
-      // the viewer's, where the core runs in the page; else "No preview". Asked for once
-      // the file has its result, so that the worker that classified it (and loaded the
-      // decoders it needed) is there to draw it.
-      if (!item.coreThumbnail) noPreview();
-      else if (item.status === "pending") item.thumbnailAfterResult = true;
-      else item.coreThumbnail();
+      // The browser cannot show the file itself (a card without the worker's thumbnail:
+      // the server's path; TIFF, DICOM, JPEG 2000, …): the core's decoding, as the
+      // viewer's, where the core runs in the page; else "No preview". The URL is made
+      // only once the file has its result, so the worker that classified it (and loaded
+      // the decoders it needed) is there to draw it.
+      if (item.coreThumbnail) item.coreThumbnail();
+      else noPreview();
     });
     cardsNear.set(card, item);
     nearScreen.observe(card);
@@ -399,7 +408,7 @@ export function mountClassifier(root, options = {}) {
     }
     renderResult(item);
     room.resulted(item);
-    if (item.thumbnailAfterResult) item.coreThumbnail?.();
+    showThumbnail(item);
   }
 
   function renderResult(item) {
@@ -499,7 +508,7 @@ export function mountClassifier(root, options = {}) {
     if (item.problem.code) item.card.dataset.code = item.problem.code;
     renderError(item);
     room.resulted(item);
-    if (item.thumbnailAfterResult) item.coreThumbnail?.();
+    showThumbnail(item);
   }
 
   function renderError(item) {
