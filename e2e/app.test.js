@@ -65,16 +65,12 @@ test("a dropped full-resolution X-ray gets the CLI's probability, and nothing le
   // The card shows the worker's thumbnail (src/thumbnail.rs: the model's input at the
   // file's proportions, 224 px on its longer side), not the browser's decoding of the
   // full-resolution file.
-  const card = page.locator("[data-result] img");
   await page.waitForFunction(() => document.querySelector("[data-result] img")?.naturalWidth > 0);
-  const [shown, file] = await card.evaluate(async (img) => {
-    const whole = await createImageBitmap(await (await fetch(img.src)).blob());
-    return [[img.naturalWidth, img.naturalHeight], [whole.width, whole.height]];
-  });
-  assert.equal(Math.max(...shown), 224, `thumbnail ${shown}`);
+  const shown = await page.locator("[data-result] img").evaluate((img) => [img.naturalWidth, img.naturalHeight]);
   const [width, height] = h.jpegSize(xray);
+  assert.ok(Math.max(width, height) > 1000, `${xray} is a full-resolution original`);
+  assert.equal(Math.max(...shown), 224, `thumbnail ${shown}`);
   assert.ok(Math.abs(shown[0] / shown[1] - width / height) < 0.02, `thumbnail ${shown} for a file of ${width}x${height}`);
-  assert.deepEqual(file, shown);
   assert.match(await page.locator("body").innerText(), /not for clinical use/i);
   assert.match(await page.locator("[data-privacy]").innerText(), /never leave/i);
   assert.deepEqual(leaks(log, [nginx.origin]), []);
