@@ -7,7 +7,12 @@
 //! second decode by the core. The model's input plane is already there: the grey image
 //! squashed to 224 × 224 by the card's preprocessing. A thumbnail is that plane, its
 //! normalisation undone, resampled to the file's proportions, so it costs a resize of
-//! 50,000 values instead of a decode of millions.
+//! 50,000 values instead of a decode of millions, and [`Thumbnail::png`] hands it to the
+//! page as a small PNG (the `image` crate's encoder, fastest compression: a picture the
+//! browser can show without a canvas, whose decoded pixels it may drop and decode again).
+
+use image::ImageEncoder;
+use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 
 use crate::card::Preprocess;
 use crate::preprocess::{GreyImage, resize_triangle};
@@ -21,6 +26,24 @@ pub struct Thumbnail {
     pub height: u32,
     /// Grey values, 0 black to 255 white, row by row from the top-left.
     pub pixels: Vec<u8>,
+}
+
+impl Thumbnail {
+    /// The thumbnail as an 8-bit grey PNG file.
+    pub fn png(&self) -> Vec<u8> {
+        let mut png = Vec::with_capacity(self.pixels.len() / 2);
+        let encoder =
+            PngEncoder::new_with_quality(&mut png, CompressionType::Fast, FilterType::Sub);
+        // Writing to a Vec cannot fail, and `pixels` has `width * height` values by
+        // construction ([`thumbnail`]); an empty Vec would only show as no picture.
+        let _ = encoder.write_image(
+            &self.pixels,
+            self.width,
+            self.height,
+            image::ExtendedColorType::L8,
+        );
+        png
+    }
 }
 
 /// The thumbnail of a file of `size` (its width and height as stored) whose model input
@@ -105,6 +128,19 @@ mod tests {
         // A very long strip still has a pixel across.
         let thumb = thumbnail(&input.values, &params, (1, 100_000), 176).expect("a thumbnail");
         assert_eq!((thumb.width, thumb.height), (1, 176));
+    }
+
+    #[test]
+    fn its_png_decodes_to_the_same_pixels() {
+        let params = params();
+        let input = to_model_input(&gradient(640, 480), &params);
+        let thumb = thumbnail(&input.values, &params, (640, 480), 224).expect("a thumbnail");
+        let png = thumb.png();
+        assert!(png.starts_with(b"\x89PNG"));
+        let back =
+            image::load_from_memory_with_format(&png, image::ImageFormat::Png).expect("a PNG");
+        assert_eq!((back.width(), back.height()), (224, 168));
+        assert_eq!(back.to_luma8().into_raw(), thumb.pixels);
     }
 
     #[test]

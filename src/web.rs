@@ -98,9 +98,9 @@ impl WebClassifier {
     }
 
     /// [`WebClassifier::classify`], with the card's thumbnail ([`crate::thumbnail`]) set on
-    /// the result as `thumbnail: {width, height, rgba}` (`rgba` a `Uint8ClampedArray`, as
-    /// `new ImageData(rgba, width)` takes it), its longer side `longest` pixels at most;
-    /// `thumbnail` is `null` when none could be made.
+    /// the result as `thumbnail`: a `Uint8Array` holding a grey PNG at the file's
+    /// proportions, its longer side `longest` pixels at most, or `null` when none could
+    /// be made.
     pub fn classify_with_thumbnail(
         &self,
         bytes: &[u8],
@@ -112,26 +112,11 @@ impl WebClassifier {
             .classify_with_thumbnail(bytes, longest)
             .map_err(js_error)?;
         let object = result(&prediction, filename)?;
-        let value = match thumbnail {
+        let png = match thumbnail {
             None => JsValue::NULL,
-            Some(thumbnail) => {
-                let rgba: Vec<u8> = thumbnail
-                    .pixels
-                    .iter()
-                    .flat_map(|&v| [v, v, v, 255])
-                    .collect();
-                let js = js_sys::Object::new();
-                set(&js, "width", &thumbnail.width.into());
-                set(&js, "height", &thumbnail.height.into());
-                set(
-                    &js,
-                    "rgba",
-                    &js_sys::Uint8ClampedArray::from(&rgba[..]).into(),
-                );
-                js.into()
-            }
+            Some(thumbnail) => js_sys::Uint8Array::from(&thumbnail.png()[..]).into(),
         };
-        set(&object, "thumbnail", &value);
+        set(&object, "thumbnail", &png);
         Ok(object)
     }
 }

@@ -8,10 +8,10 @@
 // the device (path "wasm"). Where WebAssembly or the worker cannot start, it falls back to
 // POSTing each file to the site's server (path "server"); callers should say so to users.
 //
-// A result on the "wasm" path also carries `thumbnail`: a small JPEG Blob of the image the
-// model saw, at the file's proportions (at most 224 px a side), for showing beside the
-// result without decoding the file again; null where none could be made, absent on the
-// "server" path.
+// `classify(input, name, { thumbnail: true })` asks for the result's `thumbnail` as well
+// (wasm path): a small PNG Blob of the image the model saw, at the file's proportions (at
+// most 224 px a side), for showing beside the result without decoding the file again;
+// null where not asked for or none could be made, absent on the "server" path.
 //
 // Refused results carry `code` and `params` beside the English `message`; a file that
 // cannot be classified rejects with an Error whose `code` and `params` are set (the
@@ -94,23 +94,23 @@ function loadWasm(onProgress, onRetry) {
     // handle: the worker reads its bytes, off the page's thread); bytes are copied and
     // transferred, so a restart copies them again from the caller's input.
     const send = async (id) => {
-      const { kind, name, input } = pending.get(id);
+      const { kind, name, input, thumbnail } = pending.get(id);
       if (input instanceof Blob) {
-        worker.postMessage({ type: kind, id, name, blob: input });
+        worker.postMessage({ type: kind, id, name, blob: input, thumbnail });
         return;
       }
       const bytes = await asArrayBuffer(input);
-      if (pending.has(id)) worker.postMessage({ type: kind, id, name, bytes }, [bytes]);
+      if (pending.has(id)) worker.postMessage({ type: kind, id, name, bytes, thumbnail }, [bytes]);
     };
 
     // Sends `input` for `kind` ("classify" or "view"); resolves with the worker's answer.
-    const ask = (kind, input, name) => {
+    const ask = (kind, input, name, thumbnail = false) => {
       if (!(input instanceof Blob || input instanceof ArrayBuffer || ArrayBuffer.isView(input))) {
         return Promise.reject(new TypeError("classify() takes a File, a Blob, an ArrayBuffer or a Uint8Array"));
       }
       const id = nextId++;
       return new Promise((resolveOne, rejectOne) => {
-        pending.set(id, { kind, resolve: resolveOne, reject: rejectOne, input, name });
+        pending.set(id, { kind, resolve: resolveOne, reject: rejectOne, input, name, thumbnail });
         send(id).catch((e) => {
           pending.delete(id);
           rejectOne(e);
@@ -125,7 +125,8 @@ function loadWasm(onProgress, onRetry) {
       simd: null,
       restarts: 0,
       decoders: false, // the worker has loaded the module with every decoder
-      classify: (input, name) => ask("classify", input, name ?? input?.name ?? "upload"),
+      classify: (input, name, options) =>
+        ask("classify", input, name ?? input?.name ?? "upload", Boolean(options?.thumbnail)),
       /**
        * The file's image for the viewer, decoded by the core at full size: {width,
        * height, bits, format, samples} (samples: a Uint16Array of grey values in
@@ -289,7 +290,7 @@ async function loadServer(base) {
  * detail})` says that a download was cut off and is tried again in `delayMs` (resumed
  * where the server allows it); `workers` is how many wasm workers classify at once, one
  * model each (default min(cores, 4), see pool.js). Resolves to {path: "wasm"|"server",
- * card, initMs, simd, workers, classify(input, name), view(input) (wasm only: the
+ * card, initMs, simd, workers, classify(input, name, options), view(input) (wasm only: the
  * viewer's full-size image, see loadWasm), terminate()}; `simd` is the
  * WebAssembly build in use, "relaxed" or "simd128" (null on the server path, which has no
  * `workers`).

@@ -1,5 +1,5 @@
 // A small pool of wasm classifiers, one model per Web Worker, behind the same API as one
-// (client.js loadWasm): classify(input, name) → Promise. Files are dealt to the least
+// (client.js loadWasm): classify(input, name, options) → Promise. Files are dealt to the least
 // busy worker in the order they were asked for, up to DEPTH at a time each; every worker
 // runs the same WebAssembly on the same model, so a file gets the same numbers whichever
 // one takes it.
@@ -60,7 +60,7 @@ export async function loadPool(startMember, size) {
 
   const run = (member, job) => {
     member.inFlight += 1;
-    member.api.classify(job.input, job.name).then(job.resolve, (error) => {
+    member.api.classify(job.input, job.name, job.options).then(job.resolve, (error) => {
       if (DEAD.has(error?.code) && members.length > 1) {
         // Leave this member out; its file is answered with the error like any other.
         members.splice(members.indexOf(member), 1);
@@ -106,9 +106,9 @@ export async function loadPool(startMember, size) {
     get restarts() {
       return members.reduce((sum, m) => sum + (m.api.restarts ?? 0), 0);
     },
-    classify: (input, name) =>
+    classify: (input, name, options) =>
       new Promise((resolve, reject) => {
-        waiting.push({ input, name, resolve, reject });
+        waiting.push({ input, name, options, resolve, reject });
         dispatch();
       }),
     /**

@@ -267,13 +267,16 @@ export function mountClassifier(root, options = {}) {
   loadModel();
 
   // ---- cards -------------------------------------------------------------------------
-  // A card's thumbnail is the small JPEG the worker made from the model's input (the
-  // result's `thumbnail`, src/thumbnail.rs), so the browser does not decode every
-  // full-resolution file a second time (bench/RESULTS.md (f)); a card without one (an
-  // error, the server's path) shows the file itself. Either gets its blob: URL only once
-  // the card comes near the screen: URL.createObjectURL is a synchronous call to the
-  // browser process (about 0.75 ms in Chromium here), which for a folder of thousands of
-  // files was most of the main thread's time while their cards were added (RESULTS.md (g)).
+  // A card's thumbnail is the small PNG the worker made from the model's input (the
+  // result's `thumbnail`, src/thumbnail.rs), so the browser does not decode the
+  // full-resolution file a second time (bench/RESULTS.md (f)). It is asked for only while
+  // the card is not known to be far from the screen when its file is sent: in a folder of
+  // thousands most cards are never seen, and a card that comes near later, or has no
+  // thumbnail (an error, the server's path), shows the file itself. Either gets its blob:
+  // URL only once the card comes near the screen: URL.createObjectURL is a synchronous
+  // call to the browser process (about 0.75 ms in Chromium here), which for a folder of
+  // thousands of files was most of the main thread's time while their cards were added
+  // (RESULTS.md (g)).
   const cardsNear = new Map(); // card element → item, until it has come near the screen
   const showThumbnail = (item) => {
     if (!item.near || item.cleared || item.url || item.status === "pending") return;
@@ -283,11 +286,12 @@ export function mountClassifier(root, options = {}) {
   const nearScreen = new IntersectionObserver(
     (entries) => {
       for (const entry of entries) {
-        if (!entry.isIntersecting) continue;
         const item = cardsNear.get(entry.target);
+        if (!item) continue;
+        item.far = !entry.isIntersecting;
+        if (item.far) continue;
         nearScreen.unobserve(entry.target);
         cardsNear.delete(entry.target);
-        if (!item) continue;
         item.near = true;
         showThumbnail(item);
       }
@@ -318,6 +322,7 @@ export function mountClassifier(root, options = {}) {
       name: relativePath(file) || null, // with its folders; null: "unnamed file" in the page's language
       url: null, // the thumbnail's blob: URL, made once the card is near the screen
       near: false, // it has come near the screen
+      far: false, // the last we heard, it was far from the screen
       card,
       img,
       thumb,
@@ -561,7 +566,7 @@ export function mountClassifier(root, options = {}) {
         item.phase = "classifying";
         renderItem(item);
         try {
-          const result = await classifier.classify(item.file, item.name ?? "unnamed file");
+          const result = await classifier.classify(item.file, item.name ?? "unnamed file", { thumbnail: !item.far });
           if (!item.cleared) showResult(item, result);
         } catch (e) {
           const problem = e instanceof Error ? e : { message: String(e) };

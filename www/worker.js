@@ -9,12 +9,13 @@
 //                  {type:"view", id, view} (view: {width, height, bits, format,
 //                  samples: Uint16Array}, transferred; the full-size image for the viewer),
 //                  {type:"decoders"} (the module with every decoder was loaded),
-//                  (a result's `thumbnail`: a small JPEG Blob of the model's input at the
-//                  file's proportions, src/thumbnail.rs, or null)
+//                  (a result's `thumbnail`: a small PNG Blob of the model's input at the
+//                  file's proportions, src/thumbnail.rs, where asked for; else null)
 //                  {type:"error", id, message, code, params, fatal?} (code and params: the
 //                  core's, see client.js; fatal: the wasm trapped; this worker closes)
 //   main → worker: {type:"classify" | "view", id, name, blob: Blob} (the worker reads
-//                  it) or {…, bytes: ArrayBuffer} (transferred)
+//                  it) or {…, bytes: ArrayBuffer} (transferred); a classify's
+//                  `thumbnail: true` asks for the result's thumbnail
 import "./simd.js"; // sets self.PNEUMOSCAN_WASM: which build this browser runs
 import init, { WebClassifier } from "./pneumoscan.js";
 import { download } from "./download.js";
@@ -157,26 +158,8 @@ async function withDecoders(classifier, work) {
 }
 
 // A result card's thumbnail: its longer side in pixels (a card shows it at most 11rem =
-// 176 CSS px; the model's 224 px plane is the most detail there is), and its JPEG quality.
+// 176 CSS px; the model's 224 px plane is the most detail there is).
 const THUMBNAIL_SIDE = 224;
-const THUMBNAIL_QUALITY = 0.85;
-
-/**
- * The core's thumbnail pixels ({width, height, rgba}) as a small JPEG Blob, encoded here
- * so that the page only shows it; null where this browser's workers have no
- * OffscreenCanvas (the page then shows the file itself).
- */
-async function thumbnailJpeg(thumbnail) {
-  if (!thumbnail || typeof OffscreenCanvas !== "function") return null;
-  try {
-    const { width, height, rgba } = thumbnail;
-    const canvas = new OffscreenCanvas(width, height);
-    canvas.getContext("2d").putImageData(new ImageData(rgba, width, height), 0, 0);
-    return await canvas.convertToBlob({ type: "image/jpeg", quality: THUMBNAIL_QUALITY });
-  } catch {
-    return null; // the card shows the file itself
-  }
-}
 
 const ready = start();
 ready.catch((e) =>
@@ -203,10 +186,11 @@ self.onmessage = async ({ data }) => {
       postMessage({ type: "view", id, view }, [view.samples.buffer]);
       return;
     }
+    const filename = String(name ?? "");
     const result = await withDecoders(classifier, (c) =>
-      c.classify_with_thumbnail(input, String(name ?? ""), THUMBNAIL_SIDE),
+      data.thumbnail ? c.classify_with_thumbnail(input, filename, THUMBNAIL_SIDE) : c.classify(input, filename),
     );
-    result.thumbnail = await thumbnailJpeg(result.thumbnail);
+    result.thumbnail = result.thumbnail ? new Blob([result.thumbnail], { type: "image/png" }) : null;
     postMessage({ type: "result", id, result });
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError) {
