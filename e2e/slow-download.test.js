@@ -167,6 +167,8 @@ for (const [locale, lang] of [
     assert.equal(await root.getAttribute("data-model-state"), "loading");
     assert.equal(await card.getAttribute("data-status"), "pending");
     assert.equal(await card.locator(".ps-verdict").innerText(), t["ui.waiting.model"]);
+    // Its picture shows at once: the file itself, as there is no worker's thumbnail yet.
+    await page.waitForFunction(() => document.querySelector("[data-result] img")?.naturalWidth > 224);
 
     // Bytes received of bytes expected, as the locale writes them.
     const during = await modelStatus(page);

@@ -277,11 +277,29 @@ export function mountClassifier(root, options = {}) {
   // call to the browser process (about 0.75 ms in Chromium here), which for a folder of
   // thousands of files was most of the main thread's time while their cards were added
   // (RESULTS.md (g)).
+  // While the model downloads, a card near the screen shows the file itself at once.
   const cardsNear = new Map(); // card element → item, until it has come near the screen
-  const showThumbnail = (item) => {
-    if (!item.near || item.cleared || item.url || item.status === "pending") return;
-    item.url = URL.createObjectURL(item.result?.thumbnail ?? item.file);
+  const setThumbnail = (item, blob) => {
+    if (item.url) URL.revokeObjectURL(item.url);
+    item.url = URL.createObjectURL(blob);
     item.img.src = item.url;
+  };
+  const showThumbnail = (item) => {
+    if (!item.near || item.cleared) return;
+    if (item.status === "pending") {
+      if (!classifier && !item.url) setThumbnail(item, item.file);
+      return;
+    }
+    const thumbnail = item.result?.thumbnail;
+    if (item.fileUnreadable) {
+      // The browser could not show the file while it waited for the model: the
+      // worker's thumbnail, else the core's decoding (or "No preview").
+      item.fileUnreadable = false;
+      if (thumbnail) setThumbnail(item, thumbnail);
+      else item.coreThumbnail?.();
+      return;
+    }
+    if (!item.url) setThumbnail(item, thumbnail ?? item.file);
   };
   const nearScreen = new IntersectionObserver(
     (entries) => {
@@ -323,6 +341,7 @@ export function mountClassifier(root, options = {}) {
       url: null, // the thumbnail's blob: URL, made once the card is near the screen
       near: false, // it has come near the screen
       far: false, // the last we heard, it was far from the screen
+      fileUnreadable: false, // the browser could not show the file while it waited
       card,
       img,
       thumb,
@@ -365,10 +384,11 @@ export function mountClassifier(root, options = {}) {
     img.addEventListener("error", () => {
       // The browser cannot show the file itself (a card without the worker's thumbnail:
       // the server's path; TIFF, DICOM, JPEG 2000, …): the core's decoding, as the
-      // viewer's, where the core runs in the page; else "No preview". The URL is made
-      // only once the file has its result, so the worker that classified it (and loaded
-      // the decoders it needed) is there to draw it.
-      if (item.coreThumbnail) item.coreThumbnail();
+      // viewer's, where the core runs in the page; else "No preview". Asked for once the
+      // file has its result, so that the worker that classified it (and loaded the
+      // decoders it needed) is there to draw it.
+      if (item.status === "pending") item.fileUnreadable = true; // see showThumbnail
+      else if (item.coreThumbnail) item.coreThumbnail();
       else noPreview();
     });
     cardsNear.set(card, item);
@@ -566,7 +586,9 @@ export function mountClassifier(root, options = {}) {
         item.phase = "classifying";
         renderItem(item);
         try {
-          const result = await classifier.classify(item.file, item.name ?? "unnamed file", { thumbnail: !item.far });
+          const result = await classifier.classify(item.file, item.name ?? "unnamed file", {
+            thumbnail: !item.far && (!item.url || item.fileUnreadable),
+          });
           if (!item.cleared) showResult(item, result);
         } catch (e) {
           const problem = e instanceof Error ? e : { message: String(e) };
