@@ -8,13 +8,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::body::Body;
 use axum::extract::multipart::{Multipart, MultipartRejection};
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use http_body_util::BodyExt;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -280,6 +282,33 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Most bytes of a refused upload read and dropped after its answer.
+const DISCARD_MAX_BYTES: u64 = 64 * 1024 * 1024;
+/// Longest time spent reading a refused upload after its answer.
+const DISCARD_MAX_TIME: Duration = Duration::from_secs(10);
+
+/// Reads and drops the body of a request already answered (a 413 sent before the
+/// upload was read), as nginx's `lingering_close` does. A server that closes the
+/// connection with the client's bytes unread makes the kernel reset it, and a client
+/// still sending then loses the answer (a broken pipe instead of the 413). Bounded: a
+/// body announced over [`DISCARD_MAX_BYTES`] is not read at all, and reading stops after
+/// [`DISCARD_MAX_TIME`].
+async fn discard_unread(mut body: Body, announced: u64) {
+    if announced > DISCARD_MAX_BYTES {
+        return;
+    }
+    let _ = tokio::time::timeout(DISCARD_MAX_TIME, async {
+        let mut read = 0u64;
+        while let Some(Ok(frame)) = body.frame().await {
+            read += frame.data_ref().map_or(0, |data| data.len() as u64);
+            if read > DISCARD_MAX_BYTES {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
 /// Reading the multipart body failed: over the body limit (413), or otherwise malformed.
 fn multipart_error(state: &AppState, error: &axum::extract::multipart::MultipartError) -> ApiError {
     if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -294,10 +323,24 @@ fn multipart_error(state: &AppState, error: &axum::extract::multipart::Multipart
     }
 }
 
-async fn predict(
-    State(state): State<AppState>,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
+async fn predict(State(state): State<AppState>, request: Request) -> Response {
+    // Over the limit by its own Content-Length: answered before reading, and the rest of
+    // the body read and dropped after the answer, so that the client gets the 413.
+    let length = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    if let Some(length) = length
+        && length > state.max_body_bytes as u64
+    {
+        tokio::spawn(discard_unread(request.into_body(), length));
+        return ApiError::UploadTooLarge {
+            max_bytes: state.max_body_bytes,
+        }
+        .into_response();
+    }
+    let multipart: Result<Multipart, MultipartRejection> =
+        Multipart::from_request(request, &state).await;
     let mut multipart = match multipart {
         Ok(m) => m,
         Err(e) => return ApiError::NotMultipart(e.to_string()).into_response(),
