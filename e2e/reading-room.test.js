@@ -420,27 +420,52 @@ async function assertEvaluationIsCli(page) {
 const setPaths = () =>
   ["NORMAL", "PNEUMONIA"].flatMap((label) => readdirSorted(join(evalDir, "set", label)).map((name) => `set/${label}/${name}`));
 
+/**
+ * Playwright cannot drive the browser's folder dialog; the handle it would give is a real
+ * one: `rels` of the set (paths inside it, hidden files too) copied into the page's
+ * origin-private file system as a folder "set", which `showDirectoryPicker` then returns.
+ * `removeAfterListing` ("NORMAL/x.jpeg"): that file deleted once the app has listed its
+ * folder, before it reads the file (as when a file goes away while a folder is read).
+ */
+async function pickableSet(page, rels, removeAfterListing = null) {
+  const payload = rels.map((rel) => [rel, readFileSync(join(evalDir, "set", rel)).toString("base64")]);
+  await page.evaluate(
+    async ({ entries, removeAfterListing }) => {
+      const opfs = await navigator.storage.getDirectory();
+      const root = await opfs.getDirectoryHandle("set", { create: true });
+      for (const [rel, base64] of entries) {
+        const parts = rel.split("/");
+        let dir = root;
+        for (const part of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(part, { create: true });
+        const writable = await (await dir.getFileHandle(parts.at(-1), { create: true })).createWritable();
+        await writable.write(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+        await writable.close();
+      }
+      if (removeAfterListing) {
+        const [folder, name] = removeAfterListing.split("/");
+        const values = root.values.bind(root);
+        root.values = async function* () {
+          for await (const handle of values()) {
+            if (handle.name === folder) {
+              const inner = handle.values.bind(handle);
+              handle.values = async function* () {
+                yield* inner();
+                await handle.removeEntry(name);
+              };
+            }
+            yield handle;
+          }
+        };
+      }
+      window.showDirectoryPicker = async () => root;
+    },
+    { entries: payload, removeAfterListing },
+  );
+}
+
 test("a folder picked through showDirectoryPicker is walked as a handle: the same paths, numbers and evaluation, no FileList", async () => {
   const { context, page, log } = await openApp();
-  // Playwright cannot drive the browser's folder dialog; the handle it would give is a
-  // real one: the set, hidden file and all, copied into the origin-private file system.
-  const payload = [".DS_Store", ...setPaths().map((p) => p.slice("set/".length))].map((rel) => [
-    rel,
-    readFileSync(join(evalDir, "set", rel)).toString("base64"),
-  ]);
-  await page.evaluate(async (entries) => {
-    const opfs = await navigator.storage.getDirectory();
-    const root = await opfs.getDirectoryHandle("set", { create: true });
-    for (const [rel, base64] of entries) {
-      const parts = rel.split("/");
-      let dir = root;
-      for (const part of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(part, { create: true });
-      const writable = await (await dir.getFileHandle(parts.at(-1), { create: true })).createWritable();
-      await writable.write(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
-      await writable.close();
-    }
-    window.showDirectoryPicker = async () => root;
-  }, payload);
+  await pickableSet(page, [".DS_Store", ...setPaths().map((p) => p.slice("set/".length))]);
   const choosers = [];
   page.on("filechooser", (chooser) => choosers.push(chooser));
   // Keyboard, as a user without a mouse: Tab to the folder input, Space.
@@ -455,6 +480,44 @@ test("a folder picked through showDirectoryPicker is walked as a handle: the sam
     assert.ok(Math.abs(Number(r.probability) - cli.probability) <= TOLERANCE, `${r.filename}: ${r.probability} vs ${cli.probability}`);
   }
   await assertEvaluationIsCli(page);
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test("a file that goes away while a picked folder is read gets its own error card; the rest of the folder is classified", async () => {
+  const { context, page, log } = await openApp();
+  const rels = setPaths().map((p) => p.slice("set/".length));
+  // A copy of the set's first image beside it, deleted after the listing.
+  const [folder, name] = rels[0].split("/");
+  await pickableSet(page, rels, `${folder}/gone.jpeg`);
+  await page.evaluate(
+    async ({ folder, name }) => {
+      const dir = await (await (await navigator.storage.getDirectory()).getDirectoryHandle("set")).getDirectoryHandle(folder);
+      const source = await (await dir.getFileHandle(name)).getFile();
+      const writable = await (await dir.getFileHandle("gone.jpeg", { create: true })).createWritable();
+      await writable.write(source);
+      await writable.close();
+    },
+    { folder, name },
+  );
+  await page.locator("input[type=file][webkitdirectory]").focus();
+  await page.keyboard.press("Space");
+  const results = await h.settledResults(page, rels.length + 1);
+  const gonePath = `set/${folder}/gone.jpeg`;
+  assert.deepEqual(results.map((r) => r.filename), [...setPaths(), gonePath].sort());
+  const gone = results.find((r) => r.filename === gonePath);
+  assert.equal(gone.status, "error");
+  assert.equal(gone.code, "file_unreadable");
+  assert.ok(gone.text.includes(`cannot read ${gonePath}: NotFoundError`), gone.text);
+  for (const r of results.filter((r) => r !== gone)) {
+    const cli = reference[basename(r.filename)];
+    assert.equal(r.status, "ok", r.filename);
+    assert.ok(Math.abs(Number(r.probability) - cli.probability) <= TOLERANCE, `${r.filename}: ${r.probability} vs ${cli.probability}`);
+  }
+  const evaluation = page.locator("[data-evaluation]");
+  await page.waitForFunction(() => document.querySelector("[data-evaluation]")?.dataset.complete === "true");
+  assert.equal(await evaluation.getAttribute("data-errors"), "1", "left out of the evaluation, and counted");
+  await page.locator("[data-result][data-status=error]").screenshot({ path: join(SHOTS, "rr-unreadable-card.png") });
   assert.deepEqual(log.errors, []);
   await context.close();
 });

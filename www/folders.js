@@ -24,19 +24,50 @@ export function folderFiles(files) {
   return [...files].filter((file) => !hidden(relativePath(file))).sort(byPath);
 }
 
+// What the browser could not hand over while a folder was walked (a file removed or made
+// unreadable since the pick, a subfolder that cannot be listed): an empty File stands in
+// its place, so that it shows as an error card in its place and the rest goes on.
+const failures = new WeakMap();
+
+/**
+ * Why the browser could not give this file of a walked folder, as a problem
+ * ({code: "file_unreadable", params: {path, detail}, message}); undefined for a real file.
+ */
+export function readFailure(file) {
+  return failures.get(file);
+}
+
+function unreadable(path, error, into) {
+  const file = new File([], path.split("/").pop() || path);
+  const detail = [error?.name, error?.message].filter(Boolean).join(": ") || String(error);
+  paths.set(file, path);
+  failures.set(file, { code: "file_unreadable", params: { path, detail }, message: `cannot read ${path}: ${detail}` });
+  into.push(file);
+}
+
 const entryFile = (entry) => new Promise((resolve, reject) => entry.file(resolve, reject));
 
 /** Every file under a directory entry (readEntries answers in chunks of up to 100). */
 async function walk(entry, into) {
+  const path = entry.fullPath.replace(/^\/+/, "");
   if (entry.isFile) {
-    const file = await entryFile(entry);
-    paths.set(file, entry.fullPath.replace(/^\/+/, ""));
-    into.push(file);
+    try {
+      const file = await entryFile(entry);
+      paths.set(file, path);
+      into.push(file);
+    } catch (e) {
+      unreadable(path, e, into);
+    }
     return;
   }
   const reader = entry.createReader();
   for (;;) {
-    const chunk = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+    let chunk;
+    try {
+      chunk = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+    } catch (e) {
+      return unreadable(path, e, into);
+    }
     if (!chunk.length) break;
     for (const child of chunk) {
       if (!child.name.startsWith(".")) await walk(child, into);
@@ -74,14 +105,22 @@ export async function droppedFiles(dataTransfer) {
  */
 async function walkHandle(dir, prefix, into) {
   const children = [];
-  for await (const handle of dir.values()) if (!handle.name.startsWith(".")) children.push(handle);
+  try {
+    for await (const handle of dir.values()) if (!handle.name.startsWith(".")) children.push(handle);
+  } catch (e) {
+    return unreadable(prefix, e, into);
+  }
   await Promise.all(
     children.map(async (handle) => {
       const path = `${prefix}/${handle.name}`;
       if (handle.kind === "directory") return walkHandle(handle, path, into);
-      const file = await handle.getFile();
-      paths.set(file, path);
-      into.push(file);
+      try {
+        const file = await handle.getFile();
+        paths.set(file, path);
+        into.push(file);
+      } catch (e) {
+        unreadable(path, e, into);
+      }
     }),
   );
 }

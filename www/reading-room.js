@@ -4,7 +4,7 @@
 // cards; it calls the hooks returned here at the few points where they matter.
 import { createEvaluation, labelFromCsv, labelFromPath, parseLabels } from "./evaluation.js";
 import { createEvidenceLegend } from "./heatmap.js";
-import { createFolderPicker } from "./folders.js";
+import { createFolderPicker, readFailure } from "./folders.js";
 import { createBatchProgress } from "./progress.js";
 import { createReport } from "./report.js";
 import { createViewer } from "./viewer.js";
@@ -108,7 +108,7 @@ export function mountReadingRoom({ app, items, addFiles, resume, cancel, tr }) {
     intake(files) {
       let images = [];
       for (const file of files) {
-        if (!isLabelsCsv(file)) {
+        if (!isLabelsCsv(file) || readFailure(file)) {
           images.push(file);
           continue;
         }

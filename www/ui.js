@@ -7,7 +7,7 @@
 import { loadClassifier } from "./client.js";
 import { initialLanguage, languageOptions, rememberLanguage, supportedLanguage, translator } from "./i18n.js";
 import { drawEvidence } from "./heatmap.js";
-import { droppedFiles, relativePath } from "./folders.js";
+import { droppedFiles, readFailure, relativePath } from "./folders.js";
 import { mountReadingRoom } from "./reading-room.js";
 import { createModelStatus } from "./model-status.js";
 import { filePicker, h } from "./dom.js";
@@ -579,8 +579,9 @@ export function mountClassifier(root, options = {}) {
   async function lane() {
     while (queue.length && !room.paused && (classifier || loadError)) {
       const item = queue.shift();
-      if (loadError) {
-        showError(item, loadError);
+      const failure = loadError ?? readFailure(item.file);
+      if (failure) {
+        showError(item, failure);
       } else {
         item.card.dataset.path = classifier.path;
         item.phase = "classifying";
