@@ -89,8 +89,10 @@ export async function droppedFiles(dataTransfer) {
   for (const [i, entry] of entries.entries()) {
     if (entry?.isDirectory) {
       await walk(entry, inFolders);
+    } else if (entry) {
+      await walk(entry, loose); // a file that cannot be read gets its error card too
     } else {
-      const file = entry ? await entryFile(entry) : items[i].getAsFile();
+      const file = items[i].getAsFile();
       if (file) loose.push(file);
     }
   }
