@@ -25,14 +25,37 @@ if [ ${#targets[@]} -eq 0 ]; then
   mapfile -t targets < <(cargo fuzz list)
 fi
 cargo fuzz build -O
+# The targets run at once: libFuzzer runs one process, on one core, per target, and one
+# after another they left a core idle (4 min in tests/run.sh for two targets). Each one's
+# output goes to a log of its own, printed when all are done.
+logs=$(mktemp -d)
+pids=()
 for target in "${targets[@]}"; do
   corpus="fuzz/corpus/$target"
   mkdir -p "$corpus"
-  printf '\n--> fuzzing %s for %ss\n' "$target" "$seconds"
-  if ! cargo fuzz run -O "$target" "$corpus" fuzz/seeds -- \
-    -max_total_time="$seconds" -timeout=30 -rss_limit_mb=3072 -print_final_stats=1; then
-    echo "tests/fuzz.sh: FAIL: $target crashed; the input is in fuzz/artifacts/$target/" >&2
-    exit 1
+  printf -- '--> fuzzing %s for %ss\n' "$target" "$seconds"
+  cargo fuzz run -O "$target" "$corpus" fuzz/seeds -- \
+    -max_total_time="$seconds" -timeout=30 -rss_limit_mb=3072 -print_final_stats=1 \
+    >"$logs/$target.log" 2>&1 &
+  pids+=($!)
+done
+failed=()
+for i in "${!targets[@]}"; do
+  wait "${pids[$i]}" || failed+=("${targets[$i]}")
+done
+for target in "${targets[@]}"; do
+  printf '\n--> %s\n' "$target"
+  if [[ " ${failed[*]} " == *" $target "* ]]; then
+    tail -n 80 "$logs/$target.log"
+  else
+    grep -E '^(stat::|Done [0-9]+ runs)' "$logs/$target.log" || tail -n 12 "$logs/$target.log"
   fi
 done
+rm -rf "$logs"
+if [ ${#failed[@]} -gt 0 ]; then
+  for target in "${failed[@]}"; do
+    echo "tests/fuzz.sh: FAIL: $target crashed; the input is in fuzz/artifacts/$target/" >&2
+  done
+  exit 1
+fi
 echo "tests/fuzz.sh: ${targets[*]}: no crash in ${seconds}s each"

@@ -225,9 +225,9 @@ fn dist(options: &DistOptions) -> Result<Vec<String>> {
         WASM_BUILDS.iter().collect()
     };
     let profile = if options.quick { "wasm-fast" } else { "wasm" };
-    for build in builds {
-        let wasm = build_wasm(build, profile)?;
-        let (glue, module) = bindgen(&wasm, options.wasm_opt, build)?;
+    let modules = build_all(&builds, profile, options.wasm_opt, !options.quick)?;
+    for (build, built) in builds.iter().zip(modules) {
+        let (glue, module) = built?;
         // One glue file serves the builds that share it: they export the same API,
         // imports included.
         if let Some(other) = files.insert(build.glue.to_string(), glue.clone())
@@ -345,14 +345,84 @@ fn fill_wasm_bytes(files: &mut BTreeMap<String, Vec<u8>>) -> Result<()> {
     Ok(())
 }
 
-/// Builds the library for wasm32 with `build`'s target features in `profile` (Cargo.toml:
-/// `wasm`, release optimised for size; `wasm-fast`, the same without LTO); returns the
-/// .wasm path.
-fn build_wasm(build: &WasmBuild, profile: &str) -> Result<PathBuf> {
+/// A module as the bundle carries it: the wasm-bindgen JS glue and the wasm.
+type Module = (Vec<u8>, Vec<u8>);
+
+/// Builds every module of `builds`: wasm32 build, wasm-bindgen, then wasm-opt when
+/// `wasm_opt` and the brotli form ([`brotli_compress`]) when `brotli`; results in
+/// `builds`' order. The builds that share a cargo target directory
+/// run one after another (they write the same `pneumoscan.wasm`, and cargo locks the
+/// directory anyway), each target directory's in a thread of its own, and each module's
+/// wasm-opt and brotli in a thread of its own as soon as its build is done.
+///
+/// At once because one build leaves a core idle much of the time: its last crates and
+/// its fat-LTO link run on one core, and so does much of wasm-opt. From an empty target
+/// directory on 2 cores, the three one after another took 19 min 40 s, load average 1.4
+/// (tests/run.sh prints each step's time).
+fn build_all(
+    builds: &[&WasmBuild],
+    profile: &str,
+    wasm_opt: bool,
+    brotli: bool,
+) -> Result<Vec<Result<Module>>> {
     // Cheap when the target is already there; a fresh machine has only the host target.
     if Command::new("rustup").arg("--version").output().is_ok() {
         run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
+    // Installed once, before the threads start (two `npm ci` at once would collide).
+    let wasm_opt = if wasm_opt { wasm_opt_tool() } else { None };
+    let wasm_opt = wasm_opt.as_deref();
+    let mut groups: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
+    for (index, build) in builds.iter().enumerate() {
+        groups.entry(build.target_subdir).or_default().push(index);
+    }
+    let mut built: Vec<Result<Module>> = builds
+        .iter()
+        .map(|_| Err("a wasm build did not run".into()))
+        .collect();
+    std::thread::scope(|scope| {
+        let groups: Vec<_> = groups
+            .into_values()
+            .map(|indices| {
+                scope.spawn(move || {
+                    let optimising: Vec<_> = indices
+                        .into_iter()
+                        .map(|index| {
+                            let build = builds[index];
+                            let module =
+                                build_wasm(build, profile).and_then(|wasm| bindgen(&wasm, build));
+                            let optimised = scope.spawn(move || {
+                                let (glue, mut wasm) = module?;
+                                if let Some(tool) = wasm_opt {
+                                    wasm = optimise(tool, wasm, build)?;
+                                }
+                                if brotli {
+                                    brotli_compress(&wasm)?;
+                                }
+                                Ok((glue, wasm))
+                            });
+                            (index, optimised)
+                        })
+                        .collect();
+                    optimising
+                })
+            })
+            .collect();
+        for group in groups {
+            let optimising = group.join().map_err(|_| "a wasm build thread panicked")?;
+            for (index, optimised) in optimising {
+                built[index] = optimised.join().map_err(|_| "a wasm-opt thread panicked")?;
+            }
+        }
+        Ok::<(), String>(())
+    })?;
+    Ok(built)
+}
+
+/// Builds the library for wasm32 with `build`'s target features in `profile` (Cargo.toml:
+/// `wasm`, release optimised for size; `wasm-fast`, the same without LTO); returns the
+/// .wasm path.
+fn build_wasm(build: &WasmBuild, profile: &str) -> Result<PathBuf> {
     let mut target = target_dir()?;
     if let Some(subdir) = build.target_subdir {
         target = target.join(subdir);
@@ -383,10 +453,14 @@ fn build_wasm(build: &WasmBuild, profile: &str) -> Result<PathBuf> {
     Ok(target.join(format!("wasm32-unknown-unknown/{profile}/pneumoscan.wasm")))
 }
 
-/// wasm-bindgen (`--target web`), then `wasm-opt` when asked for and installed; returns
-/// the JS glue and the module.
-fn bindgen(wasm: &Path, wasm_opt: bool, build: &WasmBuild) -> Result<(Vec<u8>, Vec<u8>)> {
-    let temp = std::env::temp_dir().join(format!("pneumoscan-bindgen-{}", std::process::id()));
+/// wasm-bindgen (`--target web`) of the wasm at `wasm`, read at once (the next build into
+/// the same target directory overwrites it).
+fn bindgen(wasm: &Path, build: &WasmBuild) -> Result<Module> {
+    let temp = std::env::temp_dir().join(format!(
+        "pneumoscan-bindgen-{}-{}",
+        std::process::id(),
+        build.file
+    ));
     std::fs::create_dir_all(&temp).map_err(|e| format!("{}: {e}", temp.display()))?;
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(wasm)
@@ -396,22 +470,20 @@ fn bindgen(wasm: &Path, wasm_opt: bool, build: &WasmBuild) -> Result<(Vec<u8>, V
         .typescript(false)
         .generate(&temp)
         .map_err(|e| format!("wasm-bindgen: {e}"))?;
-    let module = temp.join(format!("{GLUE}_bg.wasm"));
-    if wasm_opt {
-        optimise(&module, build.wasm_opt_feature)?;
-    }
-    let files = (read(&temp.join(format!("{GLUE}.js")))?, read(&module)?);
+    let files = (
+        read(&temp.join(format!("{GLUE}.js")))?,
+        read(&temp.join(format!("{GLUE}_bg.wasm")))?,
+    );
     std::fs::remove_dir_all(&temp).map_err(|e| format!("{}: {e}", temp.display()))?;
     Ok(files)
 }
 
-/// Runs binaryen's `wasm-opt -Oz` in place, or says loudly that it was skipped.
+/// binaryen's `wasm-opt`, installed with npm on first use; `None` (said loudly) where it
+/// cannot be installed: the wasm is then left unoptimised.
 ///
-/// wasm-opt comes from the npm package pinned in `xtask/package.json` (installed here on
-/// first use): Debian's binaryen 108 is too old for wasm-bindgen 0.2.130's output (the
-/// module it writes fails to instantiate). `-Oz` takes the gzipped wasm from 2.8 to
-/// 2.2 MB; see bench/RESULTS.md for what it costs in speed.
-fn optimise(wasm: &Path, extra_feature: Option<&str>) -> Result<()> {
+/// It comes from the npm package pinned in `xtask/package.json`: Debian's binaryen 108 is
+/// too old for wasm-bindgen 0.2.130's output (the module it writes fails to instantiate).
+fn wasm_opt_tool() -> Option<PathBuf> {
     let tools = root().join("xtask");
     let wasm_opt = tools.join("node_modules/.bin/wasm-opt");
     if !wasm_opt.exists() {
@@ -423,23 +495,33 @@ fn optimise(wasm: &Path, extra_feature: Option<&str>) -> Result<()> {
                 "xtask: *** wasm-opt skipped, the wasm is left unoptimised and larger: \
                  cannot install binaryen with npm ({e}) ***"
             );
-            return Ok(());
+            return None;
         }
     }
+    Some(wasm_opt)
+}
+
+/// `wasm` through binaryen's `wasm-opt -Oz` ([`wasm_opt_tool`]), with `build`'s extra
+/// feature. `-Oz` takes the gzipped wasm from 2.8 to 2.2 MB; see bench/RESULTS.md for
+/// what it costs in speed.
+fn optimise(wasm_opt: &Path, wasm: Vec<u8>, build: &WasmBuild) -> Result<Vec<u8>> {
     // wasm-opt takes minutes: reuse its output for the same input (same build; the
     // relaxed build's input differs from the other's).
-    let input = read(wasm)?;
+    let digest = hex(&Sha256::digest(&wasm));
     let cache = target_dir()?
         .join("wasm-opt-cache")
-        .join(format!("{}.wasm", hex(&Sha256::digest(&input))));
+        .join(format!("{digest}.wasm"));
     if cache.exists() {
-        std::fs::copy(&cache, wasm).map_err(|e| format!("{}: {e}", cache.display()))?;
         eprintln!("xtask: wasm-opt -Oz: reused {}", cache.display());
-        return Ok(());
+        return read(&cache);
     }
-    let before = input.len();
+    let temp = std::env::temp_dir().join(format!(
+        "pneumoscan-wasm-opt-{}-{digest}.wasm",
+        std::process::id()
+    ));
+    write(&temp, &wasm)?;
     // The features rustc enables by default for wasm32-unknown-unknown, plus SIMD.
-    run(Command::new(&wasm_opt)
+    let optimised = run(Command::new(wasm_opt)
         .args([
             "-Oz",
             "--enable-simd",
@@ -451,15 +533,23 @@ fn optimise(wasm: &Path, extra_feature: Option<&str>) -> Result<()> {
             "--enable-nontrapping-float-to-int",
         ])
         .args(["--enable-multivalue", "--enable-reference-types"])
-        .args(extra_feature)
-        .arg(wasm)
+        .args(build.wasm_opt_feature)
+        .arg(&temp)
         .arg("-o")
-        .arg(wasm))?;
-    eprintln!("xtask: wasm-opt -Oz: {before} → {} bytes", size(wasm)?);
+        .arg(&temp))
+    .and_then(|()| read(&temp));
+    std::fs::remove_file(&temp).map_err(|e| format!("{}: {e}", temp.display()))?;
+    let optimised = optimised?;
+    eprintln!(
+        "xtask: wasm-opt -Oz {}: {} → {} bytes",
+        build.file,
+        wasm.len(),
+        optimised.len()
+    );
     let dir = cache.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    std::fs::copy(wasm, &cache).map_err(|e| format!("{}: {e}", cache.display()))?;
-    Ok(())
+    write(&cache, &optimised)?;
+    Ok(optimised)
 }
 
 /// Gives every file not in [`UNHASHED`] a content-hashed name, rewriting `./NAME`
@@ -613,8 +703,17 @@ fn write_bundle(out: &Path, bundle: &BTreeMap<String, Vec<u8>>, brotli: bool) ->
 }
 
 /// Brotli at its best quality (11) with a 16 MiB window: slow to write (seconds per
-/// megabyte), fast to read, and what every browser accepts as `Content-Encoding: br`.
+/// megabyte: 4 to 5 minutes for a bundle on 2 cores, most of it the wasm files), fast to
+/// read, and what every browser accepts as `Content-Encoding: br`. Kept in the target
+/// directory by content, like wasm-opt's output, so that an unchanged file is compressed
+/// once; [`build_all`] fills it for each wasm module while the other builds go on.
 fn brotli_compress(bytes: &[u8]) -> Result<Vec<u8>> {
+    let cache = target_dir()?
+        .join("brotli-cache")
+        .join(format!("{}.br", hex(&Sha256::digest(bytes))));
+    if cache.exists() {
+        return read(&cache);
+    }
     let mut out = Vec::new();
     let params = brotli::enc::BrotliEncoderParams {
         quality: 11,
@@ -624,6 +723,9 @@ fn brotli_compress(bytes: &[u8]) -> Result<Vec<u8>> {
     };
     brotli::BrotliCompress(&mut std::io::Cursor::new(bytes), &mut out, &params)
         .map_err(|e| format!("brotli: {e}"))?;
+    let dir = cache.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    write(&cache, &out)?;
     Ok(out)
 }
 
@@ -740,12 +842,6 @@ fn read(path: &Path) -> Result<Vec<u8>> {
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn size(path: &Path) -> Result<u64> {
-    std::fs::metadata(path)
-        .map(|m| m.len())
-        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn file_name(path: &Path) -> Result<String> {
