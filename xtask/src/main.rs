@@ -356,9 +356,9 @@ type Module = (Vec<u8>, Vec<u8>);
 /// wasm-opt and brotli in a thread of its own as soon as its build is done.
 ///
 /// At once because one build leaves a core idle much of the time: its last crates and
-/// its fat-LTO link run on one core, and so does much of wasm-opt. From an empty target
-/// directory on 2 cores, the three one after another took 19 min 40 s, load average 1.4
-/// (tests/run.sh prints each step's time).
+/// its fat-LTO link run on one core, and so do much of wasm-opt and all of brotli.
+/// tests/run.sh's `cargo xtask dist` step from an empty target directory on 2 cores:
+/// 1,372 s with everything one after another (load average 1.4), 942 s at once.
 fn build_all(
     builds: &[&WasmBuild],
     profile: &str,
@@ -546,9 +546,7 @@ fn optimise(wasm_opt: &Path, wasm: Vec<u8>, build: &WasmBuild) -> Result<Vec<u8>
         wasm.len(),
         optimised.len()
     );
-    let dir = cache.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    write(&cache, &optimised)?;
+    write_cache(&cache, &optimised)?;
     Ok(optimised)
 }
 
@@ -723,9 +721,7 @@ fn brotli_compress(bytes: &[u8]) -> Result<Vec<u8>> {
     };
     brotli::BrotliCompress(&mut std::io::Cursor::new(bytes), &mut out, &params)
         .map_err(|e| format!("brotli: {e}"))?;
-    let dir = cache.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    write(&cache, &out)?;
+    write_cache(&cache, &out)?;
     Ok(out)
 }
 
@@ -842,6 +838,17 @@ fn read(path: &Path) -> Result<Vec<u8>> {
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Writes a file of one of xtask's caches (wasm-opt's and brotli's output, by the input's
+/// digest) whole or not at all: written beside it, then renamed, so that an interrupted
+/// build never leaves a truncated file that a later bundle would ship.
+fn write_cache(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let partial = path.with_extension(format!("partial-{}", std::process::id()));
+    write(&partial, bytes)?;
+    std::fs::rename(&partial, path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn file_name(path: &Path) -> Result<String> {
