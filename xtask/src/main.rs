@@ -350,10 +350,10 @@ type Module = (Vec<u8>, Vec<u8>);
 
 /// Builds every module of `builds`: wasm32 build, wasm-bindgen, then wasm-opt when
 /// `wasm_opt` and the brotli form ([`brotli_compress`]) when `brotli`; results in
-/// `builds`' order. The builds that share a cargo target directory
-/// run one after another (they write the same `pneumoscan.wasm`, and cargo locks the
-/// directory anyway), each target directory's in a thread of its own, and each module's
-/// wasm-opt and brotli in a thread of its own as soon as its build is done.
+/// `builds`' order. The builds that share a cargo target directory run one after another
+/// (they write the same `pneumoscan.wasm`, and cargo locks the directory anyway), each
+/// target directory's in a thread of its own, and each module's wasm-opt and brotli in a
+/// thread of its own as soon as its build is done.
 ///
 /// At once because one build leaves a core idle much of the time: its last crates and
 /// its fat-LTO link run on one core, and so do much of wasm-opt and all of brotli.
