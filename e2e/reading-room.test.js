@@ -1,7 +1,8 @@
 // The reading room end to end (real nginx, Debian's Chromium, real X-rays): the heatmap
 // drawn against the threshold, the viewer by keyboard, folders, the worker pool's numbers
 // against the CLI's, the evaluation against `pneumoscan eval`, the report, pause and
-// cancel on a large batch, and axe-core on the main view, the viewer and the evaluation.
+// cancel on a large batch, and axe-core on the main view, the viewer, the evaluation and
+// the report (English with the light theme, French with the dark one).
 // Screenshots go to /tmp/rr-*.png (never compared; for people to look at).
 
 import { test, before, after } from "node:test";
@@ -72,8 +73,8 @@ after(async () => {
   await h.closeAll(browser, server, nginx);
 });
 
-async function openApp(viewport = { width: 1280, height: 900 }) {
-  const { context, log } = await h.watchedContext(browser);
+async function openApp(viewport = { width: 1280, height: 900 }, options = {}) {
+  const { context, log } = await h.watchedContext(browser, options);
   const page = await context.newPage();
   await page.setViewportSize(viewport);
   await page.goto(`${nginx.origin}/`);
@@ -630,6 +631,32 @@ test("the report: image, heatmap, numbers, model, date, notice; no file name unl
   assert.equal(await page.locator(".ps-results").isVisible(), false);
   assert.equal(await report.locator("canvas").isVisible(), true);
   await page.emulateMedia({ media: "screen" });
+  assert.deepEqual(log.errors, []);
+  await context.close();
+});
+
+test("in French with the dark theme: the main view, the evaluation, the viewer and the report have no serious axe violation", async () => {
+  // The other tests run axe in English with the light theme; colour contrast and
+  // longer labels are what the dark theme and another language change.
+  const { context, page, log } = await openApp(undefined, { locale: "fr-FR", colorScheme: "dark" });
+  assert.equal(await page.evaluate(() => matchMedia("(prefers-color-scheme: dark)").matches), true);
+  await page.locator("input[type=file][webkitdirectory]").setInputFiles(join(evalDir, "set"));
+  await h.settledResults(page, 10);
+  await page.waitForFunction(() => document.querySelector("[data-evaluation]")?.dataset.complete === "true");
+  assert.match(await page.locator("[data-evaluation] h2").innerText(), /^Évaluation/);
+  assert.deepEqual(await axeViolations(page), [], "main view and evaluation, fr-FR dark");
+  await page.screenshot({ path: join(SHOTS, "rr-fr-dark-main.png"), fullPage: true });
+
+  await page.locator("[data-open-viewer]").nth(6).click();
+  await page.waitForFunction(() => document.querySelector(".ps-viewer-stage")?.dataset.image === "shown");
+  assert.deepEqual(await axeViolations(page), [], "viewer, fr-FR dark");
+  await page.screenshot({ path: join(SHOTS, "rr-fr-dark-viewer.png") });
+
+  await page.locator("dialog[data-viewer] .ps-viewer-report").click();
+  await page.locator("dialog[data-report] canvas").waitFor();
+  assert.match(await page.locator("dialog[data-report] canvas").getAttribute("aria-label"), /Pas pour un usage clinique/);
+  assert.deepEqual(await axeViolations(page), [], "report, fr-FR dark");
+  await page.screenshot({ path: join(SHOTS, "rr-fr-dark-report.png") });
   assert.deepEqual(log.errors, []);
   await context.close();
 });
