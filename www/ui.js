@@ -12,6 +12,7 @@ import { mountReadingRoom } from "./reading-room.js";
 import { createModelStatus } from "./model-status.js";
 import { filePicker, h } from "./dom.js";
 import { thumbnailBlob } from "./grey.js";
+import { createResultsList } from "./results-list.js";
 
 // A hint for the picker only (dropping takes any file; files are recognised by content,
 // src/sniff.rs): the formats the core reads, PNG, JPEG, JPEG 2000 (JP2 and the bare
@@ -146,12 +147,18 @@ export function mountClassifier(root, options = {}) {
   );
 
   const live = h("p", { class: "ps-live", role: "status", "aria-live": "polite" });
-  const results = h("ol", { class: "ps-results" });
+  const results = createResultsList((item, near) => {
+    // Whether a card is near the screen (see "cards" below).
+    item.far = !near;
+    if (!near || item.near) return;
+    item.near = true;
+    showThumbnail(item);
+  });
 
   if (options.languageSwitcher !== false) app.append(h("div", { class: "ps-toolbar" }, switcher));
   if (options.notice !== false) app.append(notice);
   if (!options.privacy) app.append(privacy);
-  app.append(modelStatus.element, dropzone, picker, room.folderPicker, controls, live, room.progressBar, room.evaluation, results);
+  app.append(modelStatus.element, dropzone, picker, room.folderPicker, controls, live, room.progressBar, room.evaluation, results.element);
   root.append(app);
 
   // ---- state -----------------------------------------------------------------------
@@ -182,7 +189,7 @@ export function mountClassifier(root, options = {}) {
     room.relabel(tr);
     exportButton.textContent = t("ui.export");
     clearButton.textContent = t("ui.clear");
-    results.setAttribute("aria-label", t("ui.results"));
+    results.element.setAttribute("aria-label", t("ui.results"));
     for (const item of items) renderItem(item);
     live.textContent = liveText();
   }
@@ -278,7 +285,6 @@ export function mountClassifier(root, options = {}) {
   // thousands of files was most of the main thread's time while their cards were added
   // (RESULTS.md (g)).
   // While the model downloads, a card near the screen shows the file itself at once.
-  const cardsNear = new Map(); // card element → item, until it has come near the screen
   const setThumbnail = (item, blob) => {
     if (item.url) URL.revokeObjectURL(item.url);
     item.url = URL.createObjectURL(blob);
@@ -301,24 +307,7 @@ export function mountClassifier(root, options = {}) {
     }
     if (!item.url) setThumbnail(item, thumbnail ?? item.file);
   };
-  const nearScreen = new IntersectionObserver(
-    (entries) => {
-      for (const entry of entries) {
-        const item = cardsNear.get(entry.target);
-        if (!item) continue;
-        item.far = !entry.isIntersecting;
-        if (item.far) continue;
-        nearScreen.unobserve(entry.target);
-        cardsNear.delete(entry.target);
-        item.near = true;
-        showThumbnail(item);
-      }
-    },
-    { rootMargin: "1500px 0px" },
-  );
   const forgetThumbnail = (item) => {
-    nearScreen.unobserve(item.card);
-    cardsNear.delete(item.card);
     if (item.url) URL.revokeObjectURL(item.url);
   };
 
@@ -330,8 +319,8 @@ export function mountClassifier(root, options = {}) {
     const verdict = h("p", { class: "ps-verdict" });
     const details = h("div", { class: "ps-details" });
     const card = h(
-      "li",
-      { class: "ps-card", "data-result": true, "data-filename": relativePath(file) || "unnamed file", "data-status": "pending" },
+      "div",
+      { class: "ps-card", role: "listitem", "data-result": true, "data-filename": relativePath(file) || "unnamed file", "data-status": "pending" },
       thumb,
       h("div", { class: "ps-body" }, title, verdict, details),
     );
@@ -391,8 +380,6 @@ export function mountClassifier(root, options = {}) {
       else if (item.coreThumbnail) item.coreThumbnail();
       else noPreview();
     });
-    cardsNear.set(card, item);
-    nearScreen.observe(card);
     renderItem(item);
     return item;
   }
@@ -628,7 +615,7 @@ export function mountClassifier(root, options = {}) {
       const item = createItem(file);
       items.push(item);
       queue.push(item);
-      results.append(item.card);
+      results.append(item);
       room.added(item);
       batch.total++;
     }
@@ -643,7 +630,7 @@ export function mountClassifier(root, options = {}) {
     for (const item of dropped) {
       item.cleared = true;
       forgetThumbnail(item);
-      item.card.remove();
+      results.remove(item);
     }
     const kept = items.filter((item) => !dropped.has(item));
     items.splice(0, items.length, ...kept);
@@ -660,7 +647,7 @@ export function mountClassifier(root, options = {}) {
     items.length = 0;
     queue.length = 0;
     batch = { total: 0, done: 0 };
-    results.replaceChildren();
+    results.clear();
     room.cleared();
     liveText = () => tr.t("ui.live.cleared");
     live.textContent = liveText();
