@@ -6,9 +6,11 @@
 // Chromium over a 2,000-file folder (bench/RESULTS.md (g), session 13): 2,700 layouts
 // took 21.9 s and the observer 5.3 s of the main thread's 35 s. In chunks, a change lays
 // out one chunk's grid of CHUNK cards (the other chunks keep their cached layout), a chunk
-// far from the screen is skipped whole (`content-visibility: auto`, sized by an estimate
-// of its rows until it has been rendered once), and the observer watches the chunks, not
-// the cards of far chunks.
+// after the first is skipped whole far from the screen (style.css: `content-visibility:
+// auto`, sized by an estimate of its rows until it has been rendered once; the first
+// chunk's cards skip one by one), and the cards of far chunks are not observed. The same
+// trace after: layout 1.8 s, intersections 0.9 s; the batch's main thread 23.7 s of CPU
+// before, 9.6 s after.
 //
 // Every chunk is the same grid, so the columns line up from one chunk to the next; CHUNK
 // is divisible by 1–6, so rows stay full across chunk boundaries up to six columns.
