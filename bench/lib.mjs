@@ -235,3 +235,55 @@ export async function readyAt(page) {
   );
   return handle.jsonValue();
 }
+
+/**
+ * The app's page (`dist/index.html`, service worker blocked) picks `dir` through its folder
+ * input: two warm-up picks when it is small (model loaded, code compiled), then one pick
+ * traced with Chromium's `categories`. Returns the trace's events and the traced pick's
+ * wall ms. For bench/profile-folder.mjs and bench/main-thread.mjs.
+ */
+export async function traceFolderPick(categories, { dir = ORIGINALS, files = 47, style = null } = {}) {
+  const server = await startStatic();
+  const browser = await launch();
+  try {
+    const page = await (await browser.newContext({ serviceWorkers: "block" })).newPage();
+    await page.goto(`${server.origin}/dist/index.html`);
+    await page.waitForFunction(() => document.querySelector("[data-model-state]")?.dataset.modelState === "ready", null, { timeout: 120_000 });
+    if (style) await page.addStyleTag({ content: style });
+    const pick = async () => {
+      const t0 = Date.now();
+      await page.setInputFiles("input[type=file][webkitdirectory]", dir);
+      await page.waitForFunction(
+        (n) => {
+          const cards = [...document.querySelectorAll("[data-result]")];
+          return cards.length >= n && cards.every((card) => card.dataset.status !== "pending");
+        },
+        files,
+        { timeout: 600_000, polling: files < 100 ? 50 : 1000 },
+      );
+      const ms = Date.now() - t0;
+      await page.getByRole("button", { name: "Clear all" }).click();
+      return ms;
+    };
+    if (files < 100) for (let i = 0; i < 2; i++) console.log(`warm-up pick: ${await pick()} ms`);
+    const events = [];
+    const cdp = await browser.newBrowserCDPSession();
+    cdp.on("Tracing.dataCollected", ({ value }) => events.push(...value));
+    const complete = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
+    await cdp.send("Tracing.start", { traceConfig: { includedCategories: [...categories, "__metadata"] }, transferMode: "ReportEvents" });
+    const ms = await pick();
+    await cdp.send("Tracing.end");
+    await complete;
+    return { events, ms };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+/** Thread names of a trace's events, by "pid/tid". */
+export function traceThreadNames(events) {
+  const names = new Map();
+  for (const e of events) if (e.ph === "M" && e.name === "thread_name") names.set(`${e.pid}/${e.tid}`, e.args.name);
+  return names;
+}

@@ -7,47 +7,16 @@
 //
 // Durations are wall-clock: on a busy machine an event's time includes time it waited
 // for a core. Figures: bench/RESULTS.md, session 13's reading of (g).
-import { startStatic, launch, ORIGINALS } from "./lib.mjs";
+import { ORIGINALS, traceFolderPick, traceThreadNames } from "./lib.mjs";
 
-const DIR = process.argv[2] ?? ORIGINALS;
-const FILES = Number(process.argv[3] ?? 47);
-const server = await startStatic();
-const browser = await launch();
-const context = await browser.newContext({ serviceWorkers: "block" });
-const page = await context.newPage();
-await page.goto(`${server.origin}/dist/index.html`);
-await page.waitForFunction(() => document.querySelector("[data-model-state]")?.dataset.modelState === "ready", null, { timeout: 120_000 });
-if (process.env.STYLE) await page.addStyleTag({ content: process.env.STYLE });
+const { events, ms } = await traceFolderPick(["devtools.timeline"], {
+  dir: process.argv[2] ?? ORIGINALS,
+  files: Number(process.argv[3] ?? 47),
+  style: process.env.STYLE,
+});
+console.log(`traced pick: ${ms} ms`);
 
-const pick = async () => {
-  const t0 = Date.now();
-  await page.setInputFiles("input[type=file][webkitdirectory]", DIR);
-  await page.waitForFunction(
-    (n) => {
-      const cards = [...document.querySelectorAll("[data-result]")];
-      return cards.length >= n && cards.every((card) => card.dataset.status !== "pending");
-    },
-    FILES,
-    { timeout: 600_000, polling: 1000 },
-  );
-  const ms = Date.now() - t0;
-  await page.getByRole("button", { name: "Clear all" }).click();
-  return ms;
-};
-if (FILES < 100) for (let i = 0; i < 2; i++) console.log(`warm-up pick: ${await pick()} ms`);
-const events = [];
-const cdp = await browser.newBrowserCDPSession();
-cdp.on("Tracing.dataCollected", ({ value }) => events.push(...value));
-const complete = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
-await cdp.send("Tracing.start", { traceConfig: { includedCategories: ["devtools.timeline", "__metadata"] }, transferMode: "ReportEvents" });
-console.log(`traced pick: ${await pick()} ms`);
-await cdp.send("Tracing.end");
-await complete;
-await browser.close();
-await server.close();
-
-const threadName = new Map();
-for (const e of events) if (e.ph === "M" && e.name === "thread_name") threadName.set(`${e.pid}/${e.tid}`, e.args.name);
+const threadName = traceThreadNames(events);
 const main = events
   .filter((e) => e.ph === "X" && e.dur != null && threadName.get(`${e.pid}/${e.tid}`) === "CrRendererMain")
   .sort((a, b) => a.ts - b.ts || b.dur - a.dur);

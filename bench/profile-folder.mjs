@@ -8,46 +8,14 @@
 // Two warm-up picks (model loaded, code compiled), then one traced pick. The samples are
 // wall-clock: on a busy machine a thread's share includes time it waited for a core, so
 // read the shares, not the milliseconds. Figures: bench/RESULTS.md, session 11's reading.
-import { startStatic, launch, ORIGINALS } from "./lib.mjs";
+import { traceFolderPick, traceThreadNames } from "./lib.mjs";
 
 const TOP = Number(process.argv[2] ?? 16);
-const server = await startStatic();
-const browser = await launch();
-const context = await browser.newContext({ serviceWorkers: "block" });
-const page = await context.newPage();
-await page.goto(`${server.origin}/dist/index.html`);
-await page.waitForFunction(() => document.querySelector("[data-model-state]")?.dataset.modelState === "ready", null, { timeout: 120_000 });
-
-const pick = async () => {
-  const t0 = Date.now();
-  await page.setInputFiles("input[type=file][webkitdirectory]", ORIGINALS);
-  await page.waitForFunction(
-    () => {
-      const cards = [...document.querySelectorAll("[data-result]")];
-      return cards.length >= 47 && cards.every((card) => card.dataset.status !== "pending");
-    },
-    null,
-    { timeout: 120_000, polling: 50 },
-  );
-  const ms = Date.now() - t0;
-  await page.getByRole("button", { name: "Clear all" }).click();
-  return ms;
-};
-for (let i = 0; i < 2; i++) console.log(`warm-up pick: ${await pick()} ms`);
-const chunks = [];
-const cdp = await browser.newBrowserCDPSession();
-cdp.on("Tracing.dataCollected", ({ value }) => chunks.push(...value));
-const complete = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
-await cdp.send("Tracing.start", { traceConfig: { includedCategories: ["disabled-by-default-v8.cpu_profiler", "__metadata"] }, transferMode: "ReportEvents" });
-console.log(`traced pick: ${await pick()} ms`);
-await cdp.send("Tracing.end");
-await complete;
-await browser.close();
-await server.close();
+const { events: chunks, ms } = await traceFolderPick(["disabled-by-default-v8.cpu_profiler"]);
+console.log(`traced pick: ${ms} ms`);
 
 // Thread names, and each profile's thread.
-const threadName = new Map();
-for (const e of chunks) if (e.ph === "M" && e.name === "thread_name") threadName.set(`${e.pid}/${e.tid}`, e.args.name);
+const threadName = traceThreadNames(chunks);
 const profileThread = new Map();
 for (const e of chunks) if (e.name === "Profile") profileThread.set(e.id, `${e.pid}/${e.tid}`);
 // Self time per function, per thread kind.
